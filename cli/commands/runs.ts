@@ -1,0 +1,153 @@
+/** retrain, status, approve, reject: the life of one retraining run from the command line. */
+import type { Command } from 'commander';
+import { FINAL_STAGES, type RunStatus } from '../../workflows/definitions';
+import { CliError, EXIT } from '../errors';
+import { duration, num, paint, StatusLine, table, verdict } from '../format';
+import { resolveModelConfig } from '../model-config';
+import { approveRun, rejectRun, runStatus, startRetrain, waitForStage } from '../runs';
+import { connectClient } from '../temporal-client';
+
+export function registerRunCommands(program: Command): void {
+  program
+    .command('retrain')
+    .description('start a retraining run for a model and print its run id')
+    .requiredOption('--model <name>', 'model name')
+    .option('--config <file>', 'model config YAML (default: $RATCHET_MODELS_DIR/<model>.yaml)')
+    .option('--as <user>', 'who starts the run (cannot approve it)', process.env.USER || 'unknown')
+    .option('--as-of <iso>', 'train on the window ending at this time (default: now)')
+    .option('--reason <text>', 'why this run was started')
+    .option('--wait', 'follow the run until it awaits approval or ends')
+    .option('--json', 'print JSON')
+    .action(async (opts) => {
+      const config = await resolveModelConfig(opts.model, opts.config);
+      const asOf = opts.asOf ? parseIso(opts.asOf, '--as-of') : new Date().toISOString();
+      const { client, close } = await connectClient();
+      try {
+        const handle = await startRetrain(client, { model: config.model, configPath: config.configPath, initiator: opts.as, asOf, reason: opts.reason });
+        if (!opts.wait) {
+          print(opts.json, { runId: handle.workflowId }, () => handle.workflowId);
+          return;
+        }
+        if (!opts.json) process.stderr.write(`run ${handle.workflowId}\n`);
+        const status = await followRun(client, handle.workflowId, !opts.json);
+        print(opts.json, status, () => renderStatus(status));
+        if (['failed', 'rejected', 'expired'].includes(status.stage)) process.exitCode = EXIT.failed;
+      } finally {
+        await close();
+      }
+    });
+
+  program
+    .command('status')
+    .description('stage, candidate, gates and report of a run')
+    .argument('<run-id>', 'the run id printed by `ratchet retrain`')
+    .option('--json', 'print JSON')
+    .action(async (runId: string, opts) => {
+      const { client, close } = await connectClient();
+      try {
+        const status = await runStatus(client, runId);
+        print(opts.json, status, () => renderStatus(status));
+      } finally {
+        await close();
+      }
+    });
+
+  program
+    .command('approve')
+    .description('approve the candidate of a run awaiting approval (allow-listed approvers, not the initiator)')
+    .argument('<run-id>')
+    .requiredOption('--as <user>', 'approver')
+    .option('--comment <text>', 'comment recorded with the approval')
+    .option('--sha256 <hash>', 'artifact hash you reviewed (default: the candidate in the run report)')
+    .option('--json', 'print JSON')
+    .action(async (runId: string, opts) => {
+      const { client, close } = await connectClient();
+      try {
+        const status = await approveRun(client, runId, opts.as, opts.comment, opts.sha256);
+        print(opts.json, status, () => `${paint('approved', 'green')} ${runId} (v${status.candidate?.version}) by ${opts.as}`);
+      } finally {
+        await close();
+      }
+    });
+
+  program
+    .command('reject')
+    .description('reject the candidate of a run awaiting approval')
+    .argument('<run-id>')
+    .requiredOption('--as <user>', 'approver')
+    .requiredOption('--reason <text>', 'why it is rejected (recorded in the audit log)')
+    .option('--json', 'print JSON')
+    .action(async (runId: string, opts) => {
+      const { client, close } = await connectClient();
+      try {
+        const status = await rejectRun(client, runId, opts.as, opts.reason);
+        print(opts.json, status, () => `${paint('rejected', 'red')} ${runId} by ${opts.as}: ${opts.reason}`);
+      } finally {
+        await close();
+      }
+    });
+}
+
+/** Show the live stage with elapsed time per stage until the run awaits approval or ends. */
+export async function followRun(client: Parameters<typeof waitForStage>[0], runId: string, live: boolean): Promise<RunStatus> {
+  const line = new StatusLine();
+  let previous: { stage: string; at: number } | null = null;
+  const started = Date.now();
+  const timer = live ? setInterval(() => previous && line.update(stageLine(previous.stage, Date.now() - previous.at, Date.now() - started)), 250) : null;
+  try {
+    const status = await waitForStage(client, runId, ['awaiting_approval'], (s) => {
+      if (previous && live) line.done(`${paint('✓', 'green')} ${previous.stage.padEnd(18)} ${duration(Date.now() - previous.at)}`);
+      previous = { stage: s.stage, at: Date.now() };
+      if (live) line.update(stageLine(s.stage, 0, Date.now() - started));
+    });
+    if (live) line.done(stageLine(status.stage, 0, Date.now() - started));
+    return status;
+  } finally {
+    if (timer) clearInterval(timer);
+  }
+}
+
+function stageLine(stage: string, inStage: number, total: number): string {
+  const final = (FINAL_STAGES as readonly string[]).includes(stage) || stage === 'awaiting_approval';
+  return `${final ? paint('■', 'blue') : paint('…', 'yellow')} ${stage.padEnd(18)} ${final ? '' : duration(inStage)}  (total ${duration(total)})`;
+}
+
+export function renderStatus(s: RunStatus): string {
+  const lines = [
+    `${paint(s.runId, 'bold')}  model ${s.model}  stage ${stageColor(s.stage)}`,
+    `initiator ${s.initiator}   data up to ${s.asOf}`,
+  ];
+  if (s.snapshot) lines.push(`snapshot ${s.snapshot.snapshotId}: ${s.snapshot.rows} rows ${s.snapshot.timeRange ? `${s.snapshot.timeRange.from} → ${s.snapshot.timeRange.to}` : ''}`);
+  if (s.candidate) lines.push(`candidate ${s.candidate.version ? `v${s.candidate.version}` : '(unregistered)'} sha256 ${s.candidate.sha256.slice(0, 16)}… trainer ${s.candidate.trainer}`);
+  lines.push(s.champion ? `champion v${s.champion.version}` : 'champion: none yet (first run: absolute gates only)');
+  if (s.metrics) {
+    const names = Object.keys(s.metrics.candidate);
+    lines.push('', table(['metric', 'candidate', 'champion'], names.map((m) => [m, num(s.metrics!.candidate[m]), num(s.metrics!.champion?.[m])])));
+  }
+  if (s.gates.length) {
+    lines.push('', table(['gate', 'verdict', 'blocking', 'value', 'threshold', 'evidence'], s.gates.map((g) => [g.gate, verdict(g.verdict), g.blocking ? 'yes' : 'no', num(g.value), num(g.threshold), g.evidence])));
+  }
+  if (s.reportPath) lines.push('', `report: ${s.reportPath}`);
+  if (s.stage === 'awaiting_approval') {
+    lines.push(`awaiting approval by ${s.approvers.filter((a) => a !== s.initiator).join(' or ')} until ${s.approvalDeadline}:`, `  ratchet approve ${s.runId} --as <user>`);
+  }
+  if (s.decision) lines.push(`${s.decision.kind} by ${s.decision.user} at ${s.decision.at}${s.decision.text ? `: ${s.decision.text}` : ''}`);
+  if (s.error) lines.push(paint(`error: ${s.error}`, 'red'));
+  return lines.join('\n');
+}
+
+function stageColor(stage: string): string {
+  if (stage === 'done') return paint(stage, 'green');
+  if (['failed', 'rejected', 'expired'].includes(stage)) return paint(stage, 'red');
+  return paint(stage, 'blue');
+}
+
+export function print(json: boolean | undefined, value: unknown, text: () => string): void {
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
+}
+
+function parseIso(text: string, flag: string): string {
+  const date = new Date(text);
+  if (Number.isNaN(date.getTime())) throw new CliError(`${flag} "${text}" is not a date; use ISO-8601 such as 2026-03-02 or 2026-03-02T00:00:00Z`, 2);
+  return date.toISOString();
+}

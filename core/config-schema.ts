@@ -1,0 +1,144 @@
+/**
+ * The model config file: one YAML file per model. This module is the schema only (zod), so the
+ * shape is declared once and the TypeScript type is derived from it.
+ *
+ * Every object is strict: a typo in a key is an error with a suggestion, never silently ignored.
+ */
+import { z } from 'zod';
+
+export const METRIC_NAMES = [
+  'auc',
+  'average_precision',
+  'log_loss',
+  'brier',
+  'accuracy',
+  'precision',
+  'recall',
+  'f1',
+  'positive_rate',
+  'ece',
+] as const;
+
+const name = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be lowercase letters, digits, "-" or "_" (at most 64), starting with a letter or digit');
+const column = z.string().min(1, 'must be a column name');
+const metric = z.enum(METRIC_NAMES);
+const fraction = z.number().gt(0).lt(1);
+const blocking = z.boolean().optional();
+
+/** "7d", "36h", "90m", "45s" → milliseconds. */
+export const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/;
+const duration = z.string().regex(DURATION, 'must be a duration such as "90m", "36h", "7d" or "2w"');
+
+const filesSource = z.strictObject({
+  kind: z.literal('files'),
+  path: z.string().min(1, 'must be a file path or glob (relative paths are relative to the config file)'),
+  format: z.enum(['parquet', 'csv']).optional(),
+});
+
+const featureList = z.union([
+  z.strictObject({
+    numeric: z.array(column).default([]),
+    categorical: z.array(column).default([]),
+  }),
+  z.array(z.strictObject({ name: column, type: z.enum(['numeric', 'categorical']) })),
+]);
+
+const builtinTrainer = z.strictObject({
+  kind: z.literal('builtin-logistic'),
+  params: z
+    .strictObject({
+      l2: z.number().nonnegative().default(1),
+      max_iter: z.number().int().positive().default(100),
+      tol: z.number().positive().default(1e-8),
+    })
+    .default({ l2: 1, max_iter: 100, tol: 1e-8 }),
+  timeout: duration.default('30m'),
+});
+
+const externalTrainer = z.strictObject({
+  kind: z.literal('external'),
+  command: z.array(z.string().min(1)).min(1, 'must list the program and its arguments, e.g. [python3, train.py]'),
+  params: z.record(z.string(), z.unknown()).default({}),
+  timeout: duration.default('2h'),
+});
+
+const gates = z.strictObject({
+  min_performance: z
+    .strictObject({ metric, min: z.number(), ratchet: z.boolean().optional(), margin: z.number().nonnegative().optional(), blocking })
+    .optional(),
+  non_regression: z.strictObject({ metric, max_drop: z.number().nonnegative(), blocking }).optional(),
+  slice_non_regression: z
+    .strictObject({ metric, max_drop: z.number().nonnegative(), min_rows: z.number().int().positive(), blocking })
+    .optional(),
+  fairness: z
+    .strictObject({
+      max_demographic_parity_difference: z.number().nonnegative().optional(),
+      max_equalized_odds_difference: z.number().nonnegative().optional(),
+      min_disparate_impact_ratio: z.number().min(0).max(1).optional(),
+      max_group_metric_gap: z.strictObject({ metric, max: z.number().nonnegative() }).optional(),
+      blocking,
+    })
+    .optional(),
+  golden: z.strictObject({ max_failures: z.number().int().nonnegative().optional(), blocking }).optional(),
+  churn: z.strictObject({ max: fraction, blocking }).optional(),
+  calibration: z.strictObject({ max_ece: z.number().nonnegative(), blocking }).optional(),
+  importance_shift: z
+    .strictObject({ min_rank_correlation: z.number().min(-1).max(1), top_k: z.number().int().positive(), blocking })
+    .optional(),
+  operational: z
+    .strictObject({
+      max_p99_latency_ms_per_row: z.number().positive().optional(),
+      max_artifact_bytes: z.number().int().positive().optional(),
+      blocking,
+    })
+    .optional(),
+});
+
+export const modelConfigSchema = z.strictObject({
+  model: name,
+  description: z.string().default(''),
+  owner: z.string().default(''),
+  intended_use: z.string().default(''),
+  limitations: z.array(z.string()).default([]),
+  source: filesSource,
+  time_column: column,
+  id_column: column,
+  entity_column: column.optional(),
+  label: column,
+  features: featureList,
+  segments: z.array(column).default([]),
+  protected: z.array(column).default([]),
+  window: z
+    .strictObject({ lookback: duration.default('56d') })
+    .default({ lookback: '56d' }),
+  split: z
+    .strictObject({ holdout_fraction: fraction.default(0.2), valid_fraction: fraction.default(0.2) })
+    .default({ holdout_fraction: 0.2, valid_fraction: 0.2 }),
+  data_checks: z
+    .strictObject({
+      min_rows: z.number().int().positive().default(1000),
+      max_null_rate: z.number().min(0).max(1).default(0.2),
+      label_rate: z.strictObject({ min: z.number().min(0).max(1), max: z.number().min(0).max(1) }).optional(),
+    })
+    .default({ min_rows: 1000, max_null_rate: 0.2 }),
+  trainer: z.discriminatedUnion('kind', [builtinTrainer, externalTrainer]),
+  threshold: z.number().gt(0).lt(1).default(0.5),
+  evaluation: z
+    .strictObject({
+      bootstrap: z.number().int().min(0).max(100_000).default(500),
+      seed: z.number().int().default(7),
+      min_slice_rows: z.number().int().positive().default(200),
+    })
+    .default({ bootstrap: 500, seed: 7, min_slice_rows: 200 }),
+  gates: gates.default({}),
+  approval: z.strictObject({
+    approvers: z.array(z.string().min(1)).min(1, 'must name at least one approver'),
+    admins: z.array(z.string().min(1)).default([]),
+    expiry: duration.default('7d'),
+  }),
+});
+
+/** The file as written (after defaults). */
+export type ModelConfigFile = z.output<typeof modelConfigSchema>;

@@ -1,0 +1,3 @@
+// The workflow bundle's entry: every workflow the pipeline worker runs.
+export { retrain } from './retrain';
+export { promotion } from './promotion';

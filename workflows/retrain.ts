@@ -1,0 +1,248 @@
+/**
+ * One retraining run: pull → check → split → train → evaluate → gate → register → approval →
+ * promotion. Deterministic: every side effect is an activity, time comes from the input or the
+ * workflow clock, and the run's state is kept in one small object that the status query returns.
+ */
+import {
+  ApplicationFailure,
+  condition,
+  executeChild,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  workflowInfo,
+  ParentClosePolicy,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { ModelConfig } from '../core/config';
+import {
+  approveUpdate,
+  FINAL_STAGES,
+  promotionWorkflowId,
+  rejectUpdate,
+  statusQuery,
+  type ApproveInput,
+  type RejectInput,
+  type RetrainInput,
+  type RunStage,
+  type RunStatus,
+} from './definitions';
+import { promotion } from './promotion';
+
+const short = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
+});
+
+const dataWork = proxyActivities<Activities>({
+  startToCloseTimeout: '20 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5 },
+});
+
+export type RunOutcome = Pick<RunStatus, 'runId' | 'model' | 'stage' | 'gates' | 'blockingFailures' | 'reportPath' | 'decision'> & {
+  version: number | null;
+};
+
+export async function retrain(input: RetrainInput): Promise<RunOutcome> {
+  const run = new RunState(input, workflowInfo().workflowId);
+  setHandler(statusQuery, () => run.status);
+  setHandler(approveUpdate, (approval) => run.decide({ kind: 'approved', user: approval.user, text: approval.comment ?? '' }), {
+    validator: (approval) => run.validateApproval(approval),
+  });
+  setHandler(rejectUpdate, (rejection) => run.decide({ kind: 'rejected', user: rejection.user, text: rejection.reason }), {
+    validator: (rejection) => run.validateRejection(rejection),
+  });
+
+  try {
+    run.enter('pulling');
+    const config = await short.loadConfig.executeWithOptions({ summary: 'read the model config' }, [{ configPath: input.configPath, model: input.model }]);
+    run.status.approvers = config.approval.approvers;
+    const snapshot = await dataWork.pullData.executeWithOptions({ summary: `pull ${config.model} data up to ${input.asOf}` }, [
+      { config, asOf: input.asOf },
+    ]);
+    run.status.snapshot = { snapshotId: snapshot.snapshotId, rows: snapshot.rows, timeRange: snapshot.timeRange };
+
+    run.enter('checking');
+    const checks = await dataWork.checkData.executeWithOptions({ summary: `check ${snapshot.rows} rows` }, [{ config, snapshot }]);
+    if (!checks.ok) {
+      const failed = checks.checks.filter((c) => c.verdict === 'fail').map((c) => c.evidence);
+      throw ApplicationFailure.nonRetryable(`data checks failed: ${failed.join('; ')}`, 'DataCheckFailed');
+    }
+    const split = await dataWork.splitData.executeWithOptions({ summary: 'time-based train/valid/holdout split' }, [{ config, snapshot }]);
+
+    run.enter('training');
+    const candidate = await trainer(config).trainCandidate.executeWithOptions({ summary: `train ${config.trainer.kind}` }, [
+      { runId: run.status.runId, config, split },
+    ]);
+    run.status.candidate = { version: null, sha256: candidate.sha256, trainer: candidate.trainer };
+
+    run.enter('evaluating');
+    const champion = await short.findChampion.executeWithOptions({ summary: 'look up the champion' }, [{ model: config.model }]);
+    run.status.champion = champion;
+    const evaluation = await dataWork.evaluateCandidate.executeWithOptions(
+      { summary: champion ? `evaluate against champion v${champion.version}` : 'evaluate (first run: no champion)' },
+      [{ runId: run.status.runId, config, split, candidate, champion }],
+    );
+    run.status.metrics = { candidate: evaluation.candidateMetrics, champion: evaluation.championMetrics };
+
+    run.enter('gating');
+    const gates = await short.runGates.executeWithOptions({ summary: 'run the gates' }, [{ config, evaluation, hasChampion: champion !== null }]);
+    run.status.gates = gates.results;
+    run.status.blockingFailures = gates.blockingFailures;
+
+    run.enter('registering');
+    const blocked = gates.blockingFailures.length > 0;
+    const version = await short.registerCandidate.executeWithOptions({ summary: blocked ? 'register as rejected' : 'register candidate' }, [
+      {
+        runId: run.status.runId,
+        initiator: input.initiator,
+        config,
+        snapshot,
+        candidate,
+        evaluation,
+        gates: gates.results,
+        status: blocked ? 'rejected' : 'candidate',
+      },
+    ]);
+    run.status.candidate = { ...run.status.candidate, version: version.version };
+    run.status.reportPath = await short.writeReport.executeWithOptions({ summary: 'write the HTML report' }, [
+      { runId: run.status.runId, config, evaluation, gates: gates.results, version: version.version, snapshot, candidate, champion },
+    ]);
+
+    if (blocked) {
+      return run.finish('rejected', `blocked by ${gates.blockingFailures.join(', ')}`);
+    }
+
+    run.enter('awaiting_approval');
+    run.status.approvalDeadline = new Date(Date.now() + config.approval.expiryMs).toISOString();
+    const decided = await condition(() => run.status.decision !== null, config.approval.expiryMs);
+    if (!decided) {
+      await short.setVersionStatus({ model: config.model, version: version.version, status: 'rejected', actor: 'ratchet', reason: 'approval expired', workflowId: run.status.runId });
+      return run.finish('expired', `no decision within ${Math.round(config.approval.expiryMs / 3_600_000)} h`);
+    }
+    const decision = run.status.decision!;
+    if (decision.kind === 'rejected') {
+      await short.setVersionStatus({ model: config.model, version: version.version, status: 'rejected', actor: decision.user, reason: decision.text, workflowId: run.status.runId });
+      return run.finish('rejected', `rejected by ${decision.user}: ${decision.text}`);
+    }
+    await short.setVersionStatus({
+      model: config.model,
+      version: version.version,
+      status: 'approved',
+      actor: decision.user,
+      reason: decision.text || 'approved',
+      workflowId: run.status.runId,
+    });
+
+    run.enter('promoting');
+    const promoted = await executeChild(promotion, {
+      workflowId: promotionWorkflowId(config.model),
+      args: [{ model: config.model, version: version.version, actor: decision.user, reason: `approved run ${run.status.runId}`, runId: run.status.runId }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+    if (promoted.outcome !== 'promoted') return run.finish('failed', `promotion ended ${promoted.outcome}`);
+    return run.finish('done', `v${version.version} is the champion of ${config.model}`);
+  } catch (err) {
+    run.fail(err);
+    throw err;
+  }
+}
+
+/** Training gets its timeout from the model's config, so its proxy is made per run. */
+function trainer(config: ModelConfig) {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: config.trainer.timeoutMs,
+    heartbeatTimeout: '1 minute',
+    retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: ['InvalidTrainerOutput'] },
+  });
+}
+
+class RunState {
+  readonly status: RunStatus;
+
+  constructor(input: RetrainInput, runId: string) {
+    this.status = {
+      runId,
+      model: input.model,
+      stage: 'pulling',
+      initiator: input.initiator,
+      asOf: input.asOf,
+      approvers: [],
+      snapshot: null,
+      candidate: null,
+      champion: null,
+      metrics: null,
+      gates: [],
+      blockingFailures: [],
+      reportPath: null,
+      decision: null,
+      approvalDeadline: null,
+      error: null,
+      timeline: [],
+    };
+  }
+
+  enter(stage: RunStage, note?: string): void {
+    this.status.stage = stage;
+    this.status.timeline.push({ stage, startedAt: new Date().toISOString() });
+    setCurrentDetails(`**${this.status.model}** run \`${this.status.runId}\`: **${stage}**${note ? ` — ${note}` : ''}`);
+  }
+
+  finish(stage: RunStage, note: string): RunOutcome {
+    this.enter(stage, note);
+    const { runId, model, gates, blockingFailures, reportPath, decision } = this.status;
+    return { runId, model, stage, gates, blockingFailures, reportPath, decision, version: this.status.candidate?.version ?? null };
+  }
+
+  fail(err: unknown): void {
+    const message = err instanceof Error ? rootCause(err) : String(err);
+    this.status.error = message;
+    this.enter('failed', message);
+  }
+
+  validateApproval(approval: ApproveInput): void {
+    this.requireDecidable(approval?.user);
+    const { approvers, initiator, candidate } = this.status;
+    if (!approvers.includes(approval.user)) {
+      throw new Error(`${approval.user} is not an approver of ${this.status.model}; approvers: ${approvers.join(', ')}`);
+    }
+    if (approval.user === initiator) {
+      throw new Error(`${approval.user} started this run and cannot approve it: four eyes — ask one of ${approvers.filter((a) => a !== initiator).join(', ')}`);
+    }
+    if (!approval.artifactSha256 || approval.artifactSha256 !== candidate?.sha256) {
+      throw new Error(
+        `artifact hash mismatch: the approval is for ${approval.artifactSha256?.slice(0, 12) || '(none)'} but the candidate is ${candidate?.sha256.slice(0, 12)}; re-read the report of this run`,
+      );
+    }
+  }
+
+  validateRejection(rejection: RejectInput): void {
+    this.requireDecidable(rejection?.user);
+    if (!this.status.approvers.includes(rejection.user)) {
+      throw new Error(`${rejection.user} is not an approver of ${this.status.model}; approvers: ${this.status.approvers.join(', ')}`);
+    }
+    if (!rejection.reason?.trim()) throw new Error('a rejection needs a reason (--reason TEXT)');
+  }
+
+  decide(decision: { kind: 'approved' | 'rejected'; user: string; text: string }): RunStatus {
+    this.status.decision = { ...decision, at: new Date().toISOString() };
+    return this.status;
+  }
+
+  private requireDecidable(user: string | undefined): void {
+    if (!user) throw new Error('the approver is missing (--as USER)');
+    if (this.status.decision) throw new Error(`this run was already ${this.status.decision.kind} by ${this.status.decision.user}`);
+    if (this.status.stage !== 'awaiting_approval') {
+      const when = FINAL_STAGES.includes(this.status.stage) ? 'has ended' : 'is not waiting for approval yet';
+      throw new Error(`run ${this.status.runId} ${when} (stage: ${this.status.stage})`);
+    }
+  }
+}
+
+/** Activity failures wrap the real message a few levels deep; people want the innermost one. */
+function rootCause(err: Error): string {
+  let cur: Error = err;
+  while (cur.cause instanceof Error) cur = cur.cause;
+  return cur.message;
+}
