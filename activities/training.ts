@@ -55,6 +55,7 @@ export function createTrainingActivities({ paths }: ActivityDeps) {
             outDir,
             features: config.features,
             label: config.label,
+            params: config.trainer.params,
             timeoutMs: config.trainer.timeoutMs,
             onHeartbeat: (info) => ctx.heartbeat(info),
             signal: ctx.cancellationSignal,

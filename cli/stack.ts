@@ -2,7 +2,10 @@
  * The embedded stack on one machine: a Temporal dev server (unless TEMPORAL_ADDRESS points at
  * one), the pipeline worker and the serving worker. `ratchet dev` keeps it up; the demo uses it.
  */
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import type { FastifyBaseLogger } from 'fastify';
+import { pino } from 'pino';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import type { RatchetPaths } from '../core/paths';
 import { openRegistry } from '../registry/open';
@@ -63,7 +66,16 @@ export async function startStack({ paths, serving = { port: 8080 }, log = () => 
 
     let servingUrl: string | null = null;
     if (serving) {
-      const serve = await startServingWorker({ registryRoot: paths.registry, host: serving.host ?? '127.0.0.1', port: serving.port, pollIntervalMs: 500 });
+      // The terminal belongs to the CLI: the serving worker's JSON log goes to a file.
+      await mkdir(paths.logs, { recursive: true });
+      const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' }, pino.destination({ dest: path.join(paths.logs, 'serving.log'), sync: false }));
+      const serve = await startServingWorker({
+        registryRoot: paths.registry,
+        host: serving.host ?? '127.0.0.1',
+        port: serving.port,
+        pollIntervalMs: 500,
+        logger: logger as unknown as FastifyBaseLogger,
+      });
       stops.push(() => serve.close());
       servingUrl = serve.url;
       log(`serving worker at ${servingUrl}`);

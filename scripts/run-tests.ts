@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { startDevServer } from '../workers/dev-server';
+import { ensureTestPostgres } from './test-postgres';
 import { ensureTool, TEMPORAL_CLI, TEMPORAL_TEST_SERVER } from '../workers/temporal-tools';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -53,6 +54,11 @@ ensurePython();
 process.env.RATCHET_TEMPORAL_CLI ??= ensureTool(TEMPORAL_CLI);
 process.env.RATCHET_TEMPORAL_TEST_SERVER ??= ensureTool(TEMPORAL_TEST_SERVER);
 regenerateFixtures();
+
+// One PostgreSQL for every store test (the integration suite runs once per store).
+const postgresUrl = await ensureTestPostgres();
+if (postgresUrl) process.env.RATCHET_TEST_POSTGRES_URL = postgresUrl;
+else console.error('no PostgreSQL on this machine: PostgreSQL store tests will be skipped (.ci/install-postgres.sh installs it)');
 
 const needsServer = files.some((f) => f.startsWith('test/integration/') || f.startsWith('test/e2e/'));
 const server = needsServer ? await startDevServer({ ui: false, port: undefined }) : null;

@@ -109,8 +109,10 @@ async function sampleRows(file: string, columns: string[], n: number): Promise<P
 async function waitForServedVersion(url: string, version: number, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const ready = await fetch(`${url}/readyz`).then((r) => r.json() as Promise<{ models?: Record<string, { champion?: number | null }> }>).catch(() => null);
-    if (ready?.models?.credit?.champion === version) return;
+    const ready = await fetch(`${url}/readyz`)
+      .then((r) => r.json() as Promise<{ models?: { model: string; loaded: { champion: number | null } }[] }>)
+      .catch(() => null);
+    if (ready?.models?.find((m) => m.model === 'credit')?.loaded.champion === version) return;
     if (Date.now() > deadline) throw new CliError(`the serving worker did not load credit v${version} within ${timeoutMs} ms; see ${url}/readyz`);
     await new Promise((r) => setTimeout(r, 200));
   }

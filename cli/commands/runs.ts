@@ -93,7 +93,8 @@ export async function followRun(client: Parameters<typeof waitForStage>[0], runI
   const line = new StatusLine();
   let previous: { stage: string; at: number } | null = null;
   const started = Date.now();
-  const timer = live ? setInterval(() => previous && line.update(stageLine(previous.stage, Date.now() - previous.at, Date.now() - started)), 250) : null;
+  // Redraw the elapsed time only on a terminal; logs and pipes get one line per stage.
+  const timer = live && process.stderr.isTTY ? setInterval(() => previous && line.update(stageLine(previous.stage, Date.now() - previous.at, Date.now() - started)), 250) : null;
   try {
     const status = await waitForStage(client, runId, ['awaiting_approval'], (s) => {
       if (previous && live) line.done(`${paint('✓', 'green')} ${previous.stage.padEnd(18)} ${duration(Date.now() - previous.at)}`);

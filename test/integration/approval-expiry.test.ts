@@ -10,6 +10,7 @@ import { FsRegistryStore } from '../../registry/fs-store';
 import { ensureTool, TEMPORAL_TEST_SERVER } from '../../workers/temporal-tools';
 import { statusQuery } from '../../workflows/definitions';
 import type { retrain } from '../../workflows/retrain';
+import { recordHistory } from '../helpers/histories';
 import { demoWorkspace, SMALL_DEMO, type DemoWorkspace } from '../helpers/fixtures';
 import { startTestWorker, uniqueTaskQueue } from '../helpers/temporal';
 
@@ -53,6 +54,7 @@ gates: { min_performance: { metric: auc, min: 0.55 } }
     assert.equal((await store.getRouting('credit')).champion, null, 'nothing promoted');
     const audit = await store.readAudit('credit');
     assert.ok(audit.some((a) => a.reason === 'approval expired'));
+    await recordHistory(handle, 'retrain-expired', env.address);
   } finally {
     await stop();
   }

@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { FsRegistryStore } from '../../registry/fs-store';
-import { approveUpdate, rejectUpdate, statusQuery, type RunStatus } from '../../workflows/definitions';
+import { approveUpdate, promotionWorkflowId, rejectUpdate, statusQuery, type RunStatus } from '../../workflows/definitions';
 import type { retrain } from '../../workflows/retrain';
+import { recordHistory } from '../helpers/histories';
 import { demoWorkspace, SMALL_DEMO, type DemoWorkspace } from '../helpers/fixtures';
 import { connectTestServer, startTestWorker, uniqueTaskQueue, type TemporalTestServer } from '../helpers/temporal';
 
@@ -110,6 +111,8 @@ describe('retrain workflow on a real Temporal server', () => {
 
     const audit = await store.readAudit('credit');
     assert.ok(audit.some((a) => a.action === 'routing' && a.actor === 'alice'), 'routing change audited with the approver');
+    await recordHistory(handle, 'retrain-approved', server.address);
+    await recordHistory(server.client.workflow.getHandle(promotionWorkflowId('credit')), 'promotion-direct', server.address);
   });
 
   test('second run is evaluated against the champion; the initiator cannot approve their own run', async () => {
@@ -128,6 +131,7 @@ describe('retrain workflow on a real Temporal server', () => {
       const outcome = await handle.result();
       assert.equal(outcome.stage, 'rejected');
       assert.equal((await store.getVersion('credit', outcome.version!)).status, 'rejected');
+      await recordHistory(handle, 'retrain-rejected-by-approver', server.address);
     }
     assert.equal((await store.getRouting('credit')).champion, 1, 'champion unchanged');
   });
@@ -142,6 +146,7 @@ describe('retrain workflow on a real Temporal server', () => {
     assert.equal(version.status, 'rejected');
     assert.equal(version.gates.find((g) => g.gate === 'min_performance')?.verdict, 'fail');
     assert.equal((await store.getRouting('credit')).champion, 1);
+    await recordHistory(handle, 'retrain-blocked-by-gate', server.address);
   });
 
   test('a config error fails the run at once with the file, field and fix', async () => {

@@ -35,7 +35,7 @@ export async function createPipelineWorker(options: PipelineWorkerOptions): Prom
     workflowBundle: await workflowBundle(),
     activities: createActivities(options.deps),
     shutdownGraceTime: options.shutdownGraceTime ?? '30s',
-    identity: options.identity,
+    ...(options.identity ? { identity: options.identity } : {}),
     // Training and evaluation are CPU-bound: on small machines, more than two at once only thrash.
     maxConcurrentActivityTaskExecutions: 4,
   });

@@ -1,0 +1,116 @@
+/**
+ * The serving worker's HTTP app: predict, health, readiness and metrics over a ModelPool that
+ * follows the registry's routing. Built without listening, so tests and main.ts share it.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { RegistryStore } from '../../registry/store';
+import { compileApiKeyCheck } from './api-keys';
+import { toHttpError } from './http-errors';
+import { ServingMetrics } from './metrics';
+import { ModelPool } from './model-pool';
+import { registerPredictRoute } from './predict-route';
+import { MAX_INSTANCES } from './request-validation';
+import { ShadowScorer } from './shadow';
+
+export interface ServingAppOptions {
+  store: RegistryStore;
+  /** Models to serve; default: every model in the registry. */
+  models?: string[];
+  /** How often routing is re-read. Default 1000 ms. */
+  pollIntervalMs?: number;
+  /** A pino logger (Fastify's loggerInstance); silent when absent. */
+  logger?: FastifyBaseLogger;
+  /** When non-empty, predict requires one of these keys. */
+  apiKeys?: string[];
+  now?: () => Date;
+  /** A version that failed to load is retried after this long. Default 30 s. */
+  retryFailedLoadMs?: number;
+  /** onnxruntime threads per session. Default 1. */
+  intraOpNumThreads?: number;
+  /** Rows the shadow queue holds before dropping. Default 10,000. */
+  shadowQueueRows?: number;
+}
+
+export interface ServingApp {
+  app: FastifyInstance;
+  pool: ModelPool;
+  metrics: ServingMetrics;
+  /** Stops accepting requests, lets in-flight ones finish, drains shadow work, closes sessions. */
+  close(): Promise<void>;
+}
+
+// Room for MAX_INSTANCES rows of a wide model; anything larger is refused with a clear 413.
+const BODY_LIMIT = MAX_INSTANCES * 4096;
+
+export async function buildServingApp(options: ServingAppOptions): Promise<ServingApp> {
+  const metrics = new ServingMetrics();
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    // One log line per prediction would cost more than the prediction; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT,
+    genReqId: () => randomUUID(),
+  });
+  const pool = new ModelPool({
+    store: options.store,
+    metrics,
+    models: options.models,
+    pollIntervalMs: options.pollIntervalMs,
+    retryFailedLoadMs: options.retryFailedLoadMs,
+    intraOpNumThreads: options.intraOpNumThreads,
+    now: options.now,
+    logger: app.log,
+  });
+  const shadow = new ShadowScorer(metrics, options.shadowQueueRows);
+  let draining = false;
+
+  app.setErrorHandler((error, request, reply) => {
+    const http = toHttpError(error);
+    if (http.status >= 500) request.log.error({ err: error, reqId: request.id }, 'predict failed');
+    return reply.code(http.status).send(http.body());
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({
+      error: { code: 'route_not_found', message: `no route ${request.method} ${request.url}: predict with POST /v1/models/<name>/predict` },
+    }),
+  );
+
+  // JSON only: a text/plain body would otherwise reach the handler as a string.
+  app.removeContentTypeParser('text/plain');
+  registerPredictRoute(app, { pool, metrics, shadow, apiKeyCheck: compileApiKeyCheck(options.apiKeys ?? []) });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const ready = !draining && pool.ready();
+    return reply.code(ready ? 200 : 503).send({ ready, draining, models: pool.status() });
+  });
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+
+  try {
+    await pool.start();
+  } catch (error) {
+    await pool.close();
+    await app.close();
+    throw error;
+  }
+
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      draining = true;
+      // app.close() stops accepting and waits for in-flight requests, but a keep-alive connection
+      // that goes idle after its last response would hold it until the client's timeout: close
+      // such connections as they go idle.
+      const reapIdle = setInterval(() => app.server.closeIdleConnections(), 50);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(reapIdle);
+      }
+      await shadow.drain();
+      await pool.close();
+    })());
+
+  return { app, pool, metrics, close };
+}
