@@ -5,6 +5,7 @@
 import { createDataActivities } from './data';
 import type { ActivityDeps } from './deps';
 import { createEvaluationActivities } from './evaluation';
+import { createPromotionActivities } from './promotion';
 import { createRegistryActivities } from './registry';
 import { createReportActivities } from './report';
 import { createTrainingActivities } from './training';
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTrainingActivities(deps),
     ...createEvaluationActivities(deps),
     ...createReportActivities(deps),
+    ...createPromotionActivities(deps),
   };
 }
 

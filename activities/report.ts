@@ -2,16 +2,15 @@
  * Report activity: render the approver's HTML report next to the run's evaluation, record its
  * path on the version. Re-rendering is harmless, so a retry simply writes the same file again.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelConfig } from '../core/config';
 import { runDir } from '../core/paths';
 import type { GateResult, SnapshotManifest } from '../core/types';
 import { writeFileAtomic } from '../registry/atomic-file';
 import { renderRunReport } from '../reports/run-report';
-import type { EvaluationReport } from '../validation';
 import { currentWorkflowId, type ActivityDeps } from './deps';
-import type { ChampionRef, EvaluationSummary } from './evaluation';
+import { readEvaluation, type ChampionRef, type EvaluationSummary } from './evaluation';
 import type { TrainedCandidate } from './training';
 
 export function createReportActivities({ paths, store, now = () => new Date() }: ActivityDeps) {
@@ -27,7 +26,7 @@ export function createReportActivities({ paths, store, now = () => new Date() }:
       champion: ChampionRef | null;
     }): Promise<string> {
       const { config, candidate, snapshot } = input;
-      const evaluation = JSON.parse(await readFile(input.evaluation.evaluationPath, 'utf8')) as EvaluationReport;
+      const stored = await readEvaluation(input.evaluation.evaluationPath);
       const blocking = input.gates.filter((g) => g.blocking && g.verdict === 'fail' && !g.override);
       const html = renderRunReport({
         model: config.model,
@@ -40,8 +39,12 @@ export function createReportActivities({ paths, store, now = () => new Date() }:
         candidate: { version: input.version, sha256: candidate.sha256, trainer: candidate.trainer, params: candidate.params, bytes: candidate.bytes },
         champion: input.champion,
         snapshot: { snapshotId: snapshot.snapshotId, contentSha256: snapshot.contentSha256, rows: snapshot.rows, timeRange: snapshot.timeRange, source: snapshot.source },
-        evaluation,
+        evaluation: stored.report,
         gates: input.gates,
+        drift: stored.drift ? { columns: stored.drift.columns, warn: stored.drift.thresholds.psi_warn, alert: stored.drift.thresholds.psi_drift } : undefined,
+        importance: stored.importance
+          ? { candidate: stored.importance.candidate.features, champion: stored.importance.baseline?.features }
+          : undefined,
         card: {
           description: config.description,
           owner: config.owner,

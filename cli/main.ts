@@ -5,7 +5,9 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../core/config';
 import { registerDemoCommand } from './commands/demo';
+import { registerEvaluateCommands } from './commands/evaluate';
 import { registerProcessCommands } from './commands/processes';
+import { registerPromotionCommands } from './commands/promotion';
 import { registerRegistryCommands } from './commands/registry';
 import { registerRunCommands } from './commands/runs';
 import { CliError, EXIT } from './errors';
@@ -18,6 +20,8 @@ const program = new Command('ratchet')
 
 registerRunCommands(program);
 registerRegistryCommands(program);
+registerEvaluateCommands(program);
+registerPromotionCommands(program);
 registerProcessCommands(program);
 registerDemoCommand(program);
 

@@ -96,6 +96,43 @@ const gates = z.strictObject({
     .optional(),
 });
 
+const promotionStage = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'must be a short lowercase name such as "shadow" or "canary-5"'),
+  mode: z.enum(['shadow', 'canary']),
+  percent: z.number().gt(0).max(100),
+  min_duration: duration,
+  min_samples: z.number().int().nonnegative(),
+});
+
+/** The practitioners' baseline: shadow a day, then canaries of at least 48 h and 5,000 requests. */
+export const DEFAULT_STAGES = [
+  { name: 'shadow', mode: 'shadow', percent: 100, min_duration: '24h', min_samples: 1000 },
+  { name: 'canary-5', mode: 'canary', percent: 5, min_duration: '48h', min_samples: 5000 },
+  { name: 'canary-25', mode: 'canary', percent: 25, min_duration: '48h', min_samples: 5000 },
+  { name: 'canary-50', mode: 'canary', percent: 50, min_duration: '48h', min_samples: 5000 },
+] as const;
+
+const liveCriteria = z.strictObject({
+  max_error_rate_increase: z.number().min(0).max(1).optional(),
+  fail_fast_errors: z.number().int().positive().optional(),
+  max_p99_latency_ratio: z.number().positive().optional(),
+  max_score_psi: z.number().positive().optional(),
+  max_positive_rate_shift: z.number().min(0).max(1).optional(),
+  min_labels: z.number().int().nonnegative().optional(),
+  max_auc_drop: z.number().min(0).max(1).optional(),
+  max_ece: z.number().min(0).max(1).optional(),
+});
+
+const promotion = z.strictObject({
+  stages: z.array(promotionStage).default(DEFAULT_STAGES.map((s) => ({ ...s }))),
+  analysis_interval: duration.default('10m'),
+  /** After 100 %, how long the new champion is watched against the previous one. "0s" for none. */
+  watch: duration.default('24h'),
+  /** Who may pause, resume, abort or advance a promotion, besides approvers and admins. */
+  operators: z.array(z.string().min(1)).default([]),
+  criteria: liveCriteria.default({}),
+});
+
 export const modelConfigSchema = z.strictObject({
   model: name,
   description: z.string().default(''),
@@ -138,6 +175,7 @@ export const modelConfigSchema = z.strictObject({
     admins: z.array(z.string().min(1)).default([]),
     expiry: duration.default('7d'),
   }),
+  promotion: promotion.default({ stages: DEFAULT_STAGES.map((s) => ({ ...s })), analysis_interval: '10m', watch: '24h', operators: [], criteria: {} }),
 });
 
 /** The file as written (after defaults). */

@@ -9,13 +9,32 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { DURATION, modelConfigSchema, type ModelConfigFile } from './config-schema';
 import type { FeatureSpec } from './types';
+import { DEFAULT_LIVE_CRITERIA, type LiveCriteria } from '../validation/live-analysis';
 
-export interface ModelConfig extends Omit<ModelConfigFile, 'features' | 'window' | 'approval' | 'trainer'> {
+export interface PromotionStage {
+  name: string;
+  mode: 'shadow' | 'canary';
+  percent: number;
+  minDurationMs: number;
+  minSamples: number;
+}
+
+export interface PromotionConfig {
+  stages: PromotionStage[];
+  analysisIntervalMs: number;
+  watchMs: number;
+  /** Everyone allowed to pause, resume, abort or advance: operators, approvers and admins. */
+  operators: string[];
+  criteria: LiveCriteria;
+}
+
+export interface ModelConfig extends Omit<ModelConfigFile, 'features' | 'window' | 'approval' | 'trainer' | 'promotion'> {
   /** Absolute path of the file this came from (sources resolve relative to it). */
   configPath: string;
   features: FeatureSpec[];
   window: { lookbackMs: number };
   approval: { approvers: string[]; admins: string[]; expiryMs: number };
+  promotion: PromotionConfig;
   trainer:
     | { kind: 'builtin-logistic'; params: { l2: number; max_iter: number; tol: number }; timeoutMs: number }
     | { kind: 'external'; command: string[]; params: Record<string, unknown>; timeoutMs: number; cwd: string };
@@ -126,6 +145,14 @@ function resolve(file: ModelConfigFile, configPath: string): ParseResult {
   for (const admin of admins) {
     if (!approvers.includes(admin)) warnings.push({ field: 'approval.admins', message: `"${admin}" is an admin but not an approver; admins may override gates but not approve` });
   }
+  file.promotion.stages.forEach((stage, i) => {
+    const before = file.promotion.stages[i - 1];
+    if (before && stage.mode === 'canary' && before.mode === 'canary' && stage.percent <= before.percent) {
+      errors.push({ field: `promotion.stages.${i}.percent`, message: `${stage.percent} does not increase on the previous canary's ${before.percent}; canary stages must widen` });
+    }
+  });
+  const names = file.promotion.stages.map((s) => s.name);
+  if (new Set(names).size !== names.length) errors.push({ field: 'promotion.stages', message: 'stage names must be unique' });
   if (errors.length > 0) return { ok: false, errors, warnings };
 
   const dir = path.dirname(configPath);
@@ -141,6 +168,13 @@ function resolve(file: ModelConfigFile, configPath: string): ParseResult {
     features,
     window: { lookbackMs: parseDuration(file.window.lookback) },
     approval: { approvers, admins, expiryMs: parseDuration(file.approval.expiry) },
+    promotion: {
+      stages: file.promotion.stages.map((s) => ({ name: s.name, mode: s.mode, percent: s.percent, minDurationMs: parseDuration(s.min_duration), minSamples: s.min_samples })),
+      analysisIntervalMs: parseDuration(file.promotion.analysis_interval),
+      watchMs: parseDuration(file.promotion.watch),
+      operators: [...new Set([...file.promotion.operators, ...approvers, ...admins])],
+      criteria: { ...DEFAULT_LIVE_CRITERIA, ...file.promotion.criteria },
+    },
     trainer,
   };
   return { ok: true, config, warnings };

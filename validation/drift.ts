@@ -339,7 +339,7 @@ export function driftReport(reference: ColumnTable, current: ColumnTable, column
     family.forEach((i, k) => (adjusted[i] = ps[k]!));
     tested = family.length;
   }
-  const results = measured.map((m, i) => decide(m, adjusted[i]!, alpha, t, 'Benjamini–Hochberg adjusted p-value'));
+  const results = measured.map((m, i) => decide(m, adjusted[i] ?? null, alpha, t, 'Benjamini–Hochberg adjusted p-value'));
 
   const evaluated = results.filter((r) => r.verdict !== 'insufficient_data');
   const drifted = evaluated.filter((r) => r.drifted).map((r) => r.column);

@@ -35,3 +35,13 @@ export {
 } from './gates';
 
 // ---- drift (validation/drift*.ts, validation/distributions.ts): exports go below this line ----
+export { driftReport, predictionDrift, DEFAULT_DRIFT_THRESHOLDS } from './drift';
+export type { DriftReport, ColumnDrift, NumericColumnDrift, CategoricalColumnDrift, DriftOptions, DriftThresholds, DriftVerdict } from './drift';
+export { ks2samp, ks2sampSorted, ksStatisticSorted, chi2Contingency, psi, jensenShannon, psiBins, numericBins, categoricalBins, PSI_EPSILON, MISSING_CATEGORY } from './drift-stats';
+export type { Bins, CategoricalBins, Category, ChiSquare, TestOutcome } from './drift-stats';
+export { chi2Sf, kstwoSf, smirnovSf, ksTwoSamplePvalue } from './distributions';
+export type { KsPvalue } from './distributions';
+export { benjaminiHochberg } from './multiple-testing';
+export { sortFinite } from './sort-float64';
+export { analyzeLive, DEFAULT_LIVE_CRITERIA } from './live-analysis';
+export type { LiveAnalysis, LiveArm, LiveCheck, LiveCriteria } from './live-analysis';

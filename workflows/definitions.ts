@@ -19,10 +19,11 @@ export const RUN_STAGES = [
   'done',
   'rejected',
   'expired',
+  'rolled_back',
   'failed',
 ] as const;
 export type RunStage = (typeof RUN_STAGES)[number];
-export const FINAL_STAGES: readonly RunStage[] = ['done', 'rejected', 'expired', 'failed'];
+export const FINAL_STAGES: readonly RunStage[] = ['done', 'rejected', 'expired', 'rolled_back', 'failed'];
 
 export interface RetrainInput {
   model: string;
@@ -86,21 +87,103 @@ export const rejectUpdate = defineUpdate<RunStatus, [RejectInput]>('reject');
 export interface PromotionInput {
   model: string;
   version: number;
+  /** Who approved it: recorded on every routing change. */
   actor: string;
   reason: string;
+  /** The model's config, read at the start for stages, criteria and operators. */
+  configPath: string;
   /** The retraining run that asked for it, for the audit trail. */
   runId?: string;
 }
 
+export type PromotionOutcome = 'promoted' | 'rolled_back' | 'aborted';
+
 export interface PromotionResult {
   model: string;
   version: number;
-  outcome: 'promoted' | 'rolled_back' | 'aborted';
+  outcome: PromotionOutcome;
   champion: number | null;
   previous: number | null;
+  reason: string;
 }
 
-/** Readable, unique workflow ids: the id is what people paste into `ratchet status`. */
+export type PromotionPhase = 'starting' | 'stage' | 'paused' | 'watching' | 'rolling_back' | 'done';
+
+/** One live check, as the analysis activity returns it (validation/live-analysis LiveCheck). */
+export interface AnalysisCheck {
+  check: string;
+  verdict: 'pass' | 'fail' | 'inconclusive' | 'skipped';
+  value: number | null;
+  threshold: number | null;
+  evidence: string;
+}
+
+export interface StageAnalysis {
+  at: string;
+  verdict: 'pass' | 'fail' | 'inconclusive';
+  baseline: { version: number; requests: number; scored: number; errors: number; labelled: number };
+  candidate: { version: number; requests: number; scored: number; errors: number; labelled: number };
+  checks: AnalysisCheck[];
+}
+
+export interface PromotionStatus {
+  model: string;
+  version: number;
+  champion: number | null;
+  phase: PromotionPhase;
+  stage: { index: number; name: string; mode: 'shadow' | 'canary' | 'full'; percent: number; startedAt: string; minDurationMs: number; minSamples: number } | null;
+  stages: string[];
+  timeInStageMs: number;
+  pausedReason: string | null;
+  /** The rollback criteria of the current stage, fixed when it started. */
+  criteria: Record<string, number> | null;
+  latest: StageAnalysis | null;
+  analyses: number;
+  outcome: PromotionOutcome | null;
+  reason: string | null;
+  events: { at: string; text: string }[];
+}
+
+export interface OperatorInput {
+  user: string;
+  reason?: string;
+}
+
+export const promotionStatusQuery = defineQuery<PromotionStatus>('promotionStatus');
+export const pauseUpdate = defineUpdate<PromotionStatus, [OperatorInput]>('pause');
+export const resumeUpdate = defineUpdate<PromotionStatus, [OperatorInput]>('resume');
+export const abortUpdate = defineUpdate<PromotionStatus, [OperatorInput]>('abort');
+export const advanceUpdate = defineUpdate<PromotionStatus, [OperatorInput]>('advance');
+
+/** One promotion per model at a time: the id is fixed per model, so a second start is refused. */
 export function promotionWorkflowId(model: string): string {
   return `promotion-${model}`;
+}
+
+export interface RollbackInput {
+  model: string;
+  /** A version number, or 'previous' (incident rollback). 'candidate' stops a canary/shadow only. */
+  to: number | 'previous' | 'candidate';
+  actor: string;
+  reason: string;
+  kind: 'incident' | 'automatic' | 'abort';
+  /** Cancel a running promotion of the model (incident rollback); false when the promotion itself asks. */
+  cancelPromotion: boolean;
+  /** How long to wait for every serving worker to confirm. */
+  confirmTimeoutMs?: number;
+  /** For incidents from the CLI: the model's config, whose operators may roll back. */
+  configPath?: string;
+}
+
+export interface RollbackResult {
+  model: string;
+  from: { champion: number | null; candidate: number | null };
+  to: { champion: number | null; candidate: number | null };
+  workersConfirmed: { id: string; url: string; confirmedAfterMs: number }[];
+  workersUnconfirmed: { id: string; url: string; error: string }[];
+  durationMs: number;
+}
+
+export function rollbackWorkflowId(model: string, at: Date): string {
+  return `rollback-${model}-${at.toISOString().replace(/[-:.]/g, '').slice(0, 15)}`;
 }

@@ -13,6 +13,7 @@ import {
   workflowInfo,
   ParentClosePolicy,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { ModelConfig } from '../core/config';
 import {
@@ -111,10 +112,22 @@ export async function retrain(input: RetrainInput): Promise<RunOutcome> {
     ]);
 
     if (blocked) {
+      await short.notify({
+        model: config.model,
+        event: 'gate_failed',
+        text: `${config.model} candidate v${version.version} rejected by gates: ${gates.blockingFailures.join(', ')} (report: ${run.status.reportPath})`,
+        details: { runId: run.status.runId, version: version.version, gates: gates.blockingFailures },
+      });
       return run.finish('rejected', `blocked by ${gates.blockingFailures.join(', ')}`);
     }
 
     run.enter('awaiting_approval');
+    await short.notify({
+      model: config.model,
+      event: 'approval_requested',
+      text: `${config.model} v${version.version} awaits approval by ${config.approval.approvers.join(' or ')}: ratchet approve ${run.status.runId} --as <user> (report: ${run.status.reportPath})`,
+      details: { runId: run.status.runId, version: version.version, reportPath: run.status.reportPath },
+    });
     run.status.approvalDeadline = new Date(Date.now() + config.approval.expiryMs).toISOString();
     const decided = await condition(() => run.status.decision !== null, config.approval.expiryMs);
     if (!decided) {
@@ -136,12 +149,24 @@ export async function retrain(input: RetrainInput): Promise<RunOutcome> {
     });
 
     run.enter('promoting');
-    const promoted = await executeChild(promotion, {
-      workflowId: promotionWorkflowId(config.model),
-      args: [{ model: config.model, version: version.version, actor: decision.user, reason: `approved run ${run.status.runId}`, runId: run.status.runId }],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-    });
-    if (promoted.outcome !== 'promoted') return run.finish('failed', `promotion ended ${promoted.outcome}`);
+    let promoted;
+    try {
+      promoted = await executeChild(promotion, {
+        workflowId: promotionWorkflowId(config.model),
+        args: [{ model: config.model, version: version.version, actor: decision.user, reason: `approved in run ${run.status.runId}`, configPath: input.configPath, runId: run.status.runId }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        throw ApplicationFailure.nonRetryable(
+          `another promotion of ${config.model} is running (workflow ${promotionWorkflowId(config.model)}); wait for it or abort it with \`ratchet promotion abort ${config.model}\``,
+          'PromotionAlreadyRunning',
+        );
+      }
+      throw err;
+    }
+    if (promoted.outcome === 'rolled_back') return run.finish('rolled_back', promoted.reason);
+    if (promoted.outcome === 'aborted') return run.finish('rejected', `promotion aborted: ${promoted.reason}`);
     return run.finish('done', `v${version.version} is the champion of ${config.model}`);
   } catch (err) {
     run.fail(err);

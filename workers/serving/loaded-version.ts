@@ -8,6 +8,7 @@
  */
 import type { FeatureRow, ModelVersion } from '../../core/types';
 import type { OnnxModel } from '../../scoring/onnx-model';
+import { MicroBatcher, type MicroBatchOptions } from './micro-batcher';
 import { compileFeatureValidator, type FeatureValidator } from './request-validation';
 
 export class LoadedVersion {
@@ -16,12 +17,16 @@ export class LoadedVersion {
   private retired = false;
   private closing: Promise<void> | null = null;
   private resolveIdle: (() => void) | null = null;
+  private readonly batcher: MicroBatcher | null;
 
+  /** With `batching`, single rows scored through scoreOne are micro-batched (micro-batcher.ts). */
   constructor(
     readonly record: ModelVersion,
     private readonly onnx: OnnxModel,
+    batching: MicroBatchOptions | null = null,
   ) {
     this.validate = compileFeatureValidator(record.features);
+    this.batcher = batching ? new MicroBatcher((rows) => this.onnx.scoreRows(rows), batching) : null;
   }
 
   get version(): number {
@@ -50,6 +55,16 @@ export class LoadedVersion {
     this.acquire();
     try {
       return await this.onnx.scoreRows(rows);
+    } finally {
+      this.release();
+    }
+  }
+
+  /** One row's score; the reference is taken now and held until the (possibly batched) call returns. */
+  async scoreOne(row: FeatureRow): Promise<number> {
+    this.acquire();
+    try {
+      return this.batcher ? await this.batcher.score(row) : (await this.onnx.scoreRows([row]))[0];
     } finally {
       this.release();
     }

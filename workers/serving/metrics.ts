@@ -59,6 +59,37 @@ export class ServingMetrics {
     registers: [this.registry],
   });
 
+  readonly logRows = new Counter({
+    name: 'ratchet_serving_log_rows_total',
+    help: 'Prediction-log rows by stream (predictions, feedback) and outcome: written to the store, or dropped (buffer full while the store failed)',
+    labelNames: ['stream', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly logFlushFailures = new Counter({
+    name: 'ratchet_serving_log_flush_failures_total',
+    help: 'Prediction-log writes that failed and will be retried (the rows stay buffered)',
+    labelNames: ['stream'] as const,
+    registers: [this.registry],
+  });
+
+  readonly batchRows = new Histogram({
+    name: 'ratchet_serving_microbatch_rows',
+    help: 'Rows per onnxruntime call made by the micro-batcher for single-row requests',
+    labelNames: ['model'] as const,
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers: [this.registry],
+  });
+
+  /** Counters for one log stream, in the shape the log's sinks report to. */
+  logEvents(stream: string) {
+    return {
+      written: (rows: number) => this.logRows.inc({ stream, outcome: 'written' }, rows),
+      dropped: (rows: number) => this.logRows.inc({ stream, outcome: 'dropped' }, rows),
+      failed: () => this.logFlushFailures.inc({ stream }),
+    };
+  }
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'ratchet_serving_' });
   }

@@ -13,6 +13,7 @@ import { assertModelName } from '../../registry/store';
 import type { Routing, RoutingMode } from '../../core/types';
 import { OnnxModel } from '../../scoring/onnx-model';
 import { LoadedVersion } from './loaded-version';
+import type { MicroBatchOptions } from './micro-batcher';
 import type { ServingMetrics } from './metrics';
 
 export interface ServingView {
@@ -41,6 +42,11 @@ export interface ModelStatus {
   ready: boolean;
   routing: Pick<Routing, 'revision' | 'champion' | 'previous' | 'candidate' | 'mode' | 'percent'> | null;
   appliedRevision: number | null;
+  /**
+   * The routing revision this worker serves (same as appliedRevision): what a rollback waits for
+   * together with `loaded`. null before the first routing was applied.
+   */
+  routingRevision: number | null;
   loaded: { champion: number | null; previous: number | null; candidate: number | null };
   /** True while the loaded versions differ from what the routing asks (a refused load). */
   stale: boolean;
@@ -61,6 +67,8 @@ export interface ModelPoolOptions {
   retryFailedLoadMs?: number;
   /** onnxruntime threads per session; 1 keeps single-row latency low and cores free for HTTP. */
   intraOpNumThreads?: number;
+  /** Micro-batching of concurrent single-row requests per version; null or absent: off. */
+  batching?: MicroBatchOptions | null;
   now?: () => Date;
   logger?: PoolLogger;
 }
@@ -83,6 +91,7 @@ export class ModelPool {
   private readonly pollIntervalMs: number;
   private readonly retryFailedLoadMs: number;
   private readonly intraOpNumThreads: number;
+  private readonly batching: MicroBatchOptions | null;
   private readonly now: () => Date;
   private readonly logger: PoolLogger;
   private readonly states = new Map<string, ModelState>();
@@ -99,6 +108,7 @@ export class ModelPool {
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.retryFailedLoadMs = options.retryFailedLoadMs ?? 30_000;
     this.intraOpNumThreads = options.intraOpNumThreads ?? 1;
+    this.batching = options.batching ?? null;
     this.now = options.now ?? (() => new Date());
     this.logger = options.logger ?? silent;
     this.fixedModels?.forEach((m) => this.stateOf(m));
@@ -153,6 +163,7 @@ export class ModelPool {
         percent: routing.percent,
       },
       appliedRevision: view.revision >= 0 ? view.revision : null,
+      routingRevision: view.revision >= 0 ? view.revision : null,
       loaded: {
         champion: view.champion?.version ?? null,
         previous: view.previous?.version ?? null,
@@ -268,7 +279,8 @@ export class ModelPool {
       const bytes = await this.store.readArtifact(state.model, version);
       const onnx = await OnnxModel.load(bytes, record.features, { intraOpNumThreads: this.intraOpNumThreads });
       state.failures.delete(version);
-      return new LoadedVersion(record, onnx);
+      const batching = this.batching && { ...this.batching, onBatch: (rows: number) => this.metrics.batchRows.observe({ model: state.model }, rows) };
+      return new LoadedVersion(record, onnx, batching);
     } catch (error) {
       const message = (error as Error).message;
       state.failures.set(version, { atMs: nowMs });

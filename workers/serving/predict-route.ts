@@ -8,13 +8,16 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FeatureRow } from '../../core/types';
+import type { PredictionRecord } from '../../data/prediction-log-format';
 import { ScoringInputError } from '../../scoring/onnx-model';
 import type { ApiKeyCheck } from './api-keys';
 import { inCandidateShare, pickRole, type ServingRole } from './canary';
 import { HttpError } from './http-errors';
 import type { LoadedVersion } from './loaded-version';
 import type { ServingMetrics } from './metrics';
+import { batchRowId, failedRecord, scoredRecord, type RowIdentity } from './log-records';
 import type { ModelPool, ServingView } from './model-pool';
+import type { PredictionSink } from './prediction-log';
 import { parsePredictBody, type FieldError, type PredictRow } from './request-validation';
 import type { ShadowScorer } from './shadow';
 
@@ -23,6 +26,10 @@ export interface PredictDeps {
   metrics: ServingMetrics;
   shadow: ShadowScorer;
   apiKeyCheck: ApiKeyCheck | null;
+  /** Where served rows are recorded; null: not logged. */
+  log: PredictionSink | null;
+  /** Epoch ms. */
+  now: () => number;
 }
 
 interface Served {
@@ -87,17 +94,36 @@ interface Prediction {
   label: boolean;
 }
 
+/** A model call's outcome with the time the request waited for it. */
+type Timed<T> = { ok: true; value: T; ms: number } | { ok: false; error: unknown; ms: number };
+
+function timed<T>(promise: Promise<T>): Promise<Timed<T>> {
+  const started = performance.now();
+  return promise.then(
+    (value) => ({ ok: true as const, value, ms: performance.now() - started }),
+    (error: unknown) => ({ ok: false as const, error, ms: performance.now() - started }),
+  );
+}
+
 async function predictOne(deps: PredictDeps, view: ServingView, row: PredictRow, requestId: string): Promise<Prediction> {
   const key = row.entityId ?? requestId;
   const role = pickRole(view, key);
   const version = versionFor(view, role);
   const invalid = version.validate(row.features, row.path);
   if (invalid) throw badRequest(invalid);
-  const scoring = version.score([row.features as FeatureRow]);
-  if (shadows(view, key)) deps.shadow.submit(view.model, view.candidate!, [row]);
-  const scores = await scoringOrBadRequest(scoring, [row]);
+  const at = deps.now();
+  const scoring = timed(version.scoreOne(row.features as FeatureRow));
+  if (shadows(view, key)) deps.shadow.submit(view.model, view.candidate!, [row], [requestId], at);
+  const outcome = await scoring;
+  const id: RowIdentity = { requestId, entityId: row.entityId, model: view.model, version: version.version, role, features: row.features, at };
+  if (!outcome.ok) {
+    deps.log?.append([failedRecord(id, outcome.error, outcome.ms)]);
+    throw asHttpError(outcome.error, [row]);
+  }
+  const score = outcome.value;
+  deps.log?.append([scoredRecord(id, score, version.threshold, outcome.ms)]);
   deps.metrics.predictions.inc({ model: view.model, version: String(version.version), role });
-  return { version: version.version, role, score: scores[0], label: scores[0] >= version.threshold };
+  return { version: version.version, role, score, label: score >= version.threshold };
 }
 
 async function predictBatch(
@@ -108,7 +134,7 @@ async function predictBatch(
 ): Promise<{ predictions: Prediction[]; versionLabel: string; roleLabel: string }> {
   const roles: ServingRole[] = new Array(rows.length);
   const groups = new Map<ServingRole, number[]>();
-  const shadowRows: PredictRow[] = [];
+  const shadowed: number[] = [];
   for (let i = 0; i < rows.length; i++) {
     const key = rows[i].entityId ?? requestId;
     const role = pickRole(view, key);
@@ -118,27 +144,40 @@ async function predictBatch(
     let group = groups.get(role);
     if (!group) groups.set(role, (group = []));
     group.push(i);
-    if (shadows(view, key)) shadowRows.push(rows[i]);
+    if (shadows(view, key)) shadowed.push(i);
   }
 
+  const at = deps.now();
   const scoring = [...groups].map(([role, indices]) => {
     const version = versionFor(view, role);
-    const groupRows = indices.map((i) => rows[i]);
-    return { role, version, indices, scores: scoringOrBadRequest(version.score(groupRows.map((r) => r.features as FeatureRow)), groupRows) };
+    return { role, version, indices, outcome: timed(version.score(indices.map((i) => rows[i].features as FeatureRow))) };
   });
-  if (shadowRows.length > 0) deps.shadow.submit(view.model, view.candidate!, shadowRows);
+  if (shadowed.length > 0) {
+    deps.shadow.submit(view.model, view.candidate!, shadowed.map((i) => rows[i]), shadowed.map((i) => batchRowId(requestId, i)), at);
+  }
 
+  const outcomes = await Promise.all(scoring.map((g) => g.outcome));
   const predictions: Prediction[] = new Array(rows.length);
-  const settled = await Promise.allSettled(scoring.map((g) => g.scores));
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed) throw failed.reason;
+  const records: PredictionRecord[] = [];
+  let failure: { error: unknown; rows: PredictRow[] } | null = null;
   scoring.forEach(({ role, version, indices }, g) => {
-    const scores = (settled[g] as PromiseFulfilledResult<Float64Array>).value;
-    deps.metrics.predictions.inc({ model: view.model, version: String(version.version), role }, indices.length);
+    const outcome = outcomes[g];
     indices.forEach((rowIndex, j) => {
-      predictions[rowIndex] = { version: version.version, role, score: scores[j], label: scores[j] >= version.threshold };
+      const row = rows[rowIndex];
+      const id: RowIdentity = { requestId: batchRowId(requestId, rowIndex), entityId: row.entityId, model: view.model, version: version.version, role, features: row.features, at };
+      if (!outcome.ok) {
+        records.push(failedRecord(id, outcome.error, outcome.ms));
+        return;
+      }
+      const score = outcome.value[j];
+      records.push(scoredRecord(id, score, version.threshold, outcome.ms));
+      predictions[rowIndex] = { version: version.version, role, score, label: score >= version.threshold };
     });
+    if (outcome.ok) deps.metrics.predictions.inc({ model: view.model, version: String(version.version), role }, indices.length);
+    else failure ??= { error: outcome.error, rows: indices.map((i) => rows[i]) };
   });
+  deps.log?.append(records);
+  if (failure) throw asHttpError((failure as { error: unknown }).error, (failure as { rows: PredictRow[] }).rows);
   const only = scoring.length === 1 ? scoring[0] : null;
   return { predictions, versionLabel: only ? String(only.version.version) : 'mixed', roleLabel: only ? only.role : 'mixed' };
 }
@@ -152,16 +191,12 @@ function shadows(view: ServingView, key: string): boolean {
   return view.mode === 'shadow' && view.candidate !== null && inCandidateShare(view.model, key, view.percent);
 }
 
-/** A value the model's inputs cannot take (e.g. null for an int64 input) is the client's 400, named by row. */
-async function scoringOrBadRequest(scoring: Promise<Float64Array>, rows: PredictRow[]): Promise<Float64Array> {
-  try {
-    return await scoring;
-  } catch (error) {
-    if (!(error instanceof ScoringInputError)) throw error;
-    const row = rows[error.row ?? 0];
-    const field = `${row.path}.${error.feature}`;
-    throw new HttpError(400, 'invalid_feature', `${field}: ${error.message}`, field);
-  }
+/** A value the model's inputs cannot take (e.g. null for an int64 input) is the client's 400, named by row; the rest are ours. */
+function asHttpError(error: unknown, rows: PredictRow[]): unknown {
+  if (!(error instanceof ScoringInputError)) return error;
+  const row = rows[error.row ?? 0];
+  const field = `${row.path}.${error.feature}`;
+  return new HttpError(400, 'invalid_feature', `${field}: ${error.message}`, field);
 }
 
 function badRequest(error: FieldError): HttpError {

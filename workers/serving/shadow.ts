@@ -1,22 +1,31 @@
 /**
  * Shadow scoring: in shadow mode the champion answers and the candidate scores the same rows off
- * the response path. Jobs wait in a bounded queue and run one at a time after the current I/O
- * turn; when the queue is full, rows are dropped and counted rather than slowing the champion.
- * What the candidate scored is only counted for now; logging shadow predictions comes later.
+ * the response path. Jobs wait in a bounded queue and run after the current I/O turn; all jobs
+ * queued for one candidate by then are scored in one onnxruntime call (a shadow micro-batch).
+ * When the queue is full, rows are dropped and counted rather than slowing the champion.
+ *
+ * Every shadow row is logged with role 'shadow', the request id and time of the request it
+ * mirrors, so analysis pairs it with the champion's row; a row the candidate cannot take (it may
+ * declare other features) is logged as an error naming why.
  */
 import type { FeatureRow } from '../../core/types';
+import type { PredictionRecord } from '../../data/prediction-log-format';
 import type { LoadedVersion } from './loaded-version';
+import { failedRecord, scoredRecord, type RowIdentity } from './log-records';
 import type { ServingMetrics } from './metrics';
+import type { PredictionSink } from './prediction-log';
 import type { PredictRow } from './request-validation';
 
 interface ShadowJob {
   model: string;
   candidate: LoadedVersion;
   rows: PredictRow[];
+  requestIds: string[];
+  at: number;
 }
 
 export class ShadowScorer {
-  private readonly queue: ShadowJob[] = [];
+  private queue: ShadowJob[] = [];
   private queuedRows = 0;
   private running = false;
   private idleWaiters: (() => void)[] = [];
@@ -24,17 +33,20 @@ export class ShadowScorer {
   constructor(
     private readonly metrics: ServingMetrics,
     private readonly maxQueuedRows = 10_000,
+    private readonly log: PredictionSink | null = null,
   ) {}
 
-  /** Takes a reference on the candidate now (the caller's view is current in this tick). */
-  submit(model: string, candidate: LoadedVersion, rows: PredictRow[]): void {
-    const version = String(candidate.version);
+  /**
+   * Takes a reference on the candidate now (the caller's view is current in this tick).
+   * `requestIds[i]` is the id row i is logged under; `at` the request's time (epoch ms).
+   */
+  submit(model: string, candidate: LoadedVersion, rows: PredictRow[], requestIds: string[], at: number): void {
     if (this.queuedRows + rows.length > this.maxQueuedRows) {
-      this.metrics.shadow.inc({ model, version, outcome: 'dropped' }, rows.length);
+      this.metrics.shadow.inc({ model, version: String(candidate.version), outcome: 'dropped' }, rows.length);
       return;
     }
     candidate.acquire();
-    this.queue.push({ model, candidate, rows });
+    this.queue.push({ model, candidate, rows, requestIds, at });
     this.queuedRows += rows.length;
     if (!this.running) {
       this.running = true;
@@ -49,27 +61,74 @@ export class ShadowScorer {
   }
 
   private async run(): Promise<void> {
-    for (let job = this.queue.shift(); job; job = this.queue.shift()) {
-      this.queuedRows -= job.rows.length;
-      await this.score(job);
+    while (this.queue.length > 0) {
+      const jobs = this.queue;
+      this.queue = [];
+      for (const job of jobs) this.queuedRows -= job.rows.length;
+      for (const group of byCandidate(jobs)) await this.score(group);
     }
     this.running = false;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
-  private async score({ model, candidate, rows }: ShadowJob): Promise<void> {
+  /** Scores the jobs of one candidate, logs the rows, then releases each job's reference. */
+  private async score(jobs: ShadowJob[]): Promise<void> {
+    const { model, candidate } = jobs[0];
     const version = String(candidate.version);
     try {
-      // The candidate may declare other features than the champion the request was checked against.
-      const valid = rows.filter((row) => candidate.validate(row.features, row.path) === null);
-      if (valid.length < rows.length) this.metrics.shadow.inc({ model, version, outcome: 'invalid' }, rows.length - valid.length);
-      if (valid.length === 0) return;
-      await candidate.score(valid.map((row) => row.features as FeatureRow));
-      this.metrics.shadow.inc({ model, version, outcome: 'scored' }, valid.length);
-    } catch {
-      this.metrics.shadow.inc({ model, version, outcome: 'error' }, rows.length);
+      const { records, invalid } = await scoreJobs(jobs);
+      const scored = records.filter((r) => r.status === 'ok').length;
+      if (invalid > 0) this.metrics.shadow.inc({ model, version, outcome: 'invalid' }, invalid);
+      if (scored > 0) this.metrics.shadow.inc({ model, version, outcome: 'scored' }, scored);
+      if (records.length - scored - invalid > 0) this.metrics.shadow.inc({ model, version, outcome: 'error' }, records.length - scored - invalid);
+      this.log?.append(records);
     } finally {
-      candidate.release();
+      for (const job of jobs) job.candidate.release();
     }
   }
+}
+
+/**
+ * One call for every row the candidate accepts. Should it fail, each job is scored on its own, so
+ * a row the model refuses fails only its own request's shadow rows.
+ */
+async function scoreJobs(jobs: ShadowJob[]): Promise<{ records: PredictionRecord[]; invalid: number }> {
+  const { model, candidate } = jobs[0];
+  const records: PredictionRecord[] = [];
+  const valid: { id: RowIdentity; features: FeatureRow }[] = [];
+  for (const job of jobs) {
+    job.rows.forEach((row, i) => {
+      const id: RowIdentity = { requestId: job.requestIds[i], entityId: row.entityId, model, version: candidate.version, role: 'shadow', features: row.features, at: job.at };
+      const invalid = candidate.validate(row.features, row.path);
+      if (invalid) records.push(failedRecord(id, `not valid for the candidate: ${invalid.message}`, 0));
+      else valid.push({ id, features: row.features as FeatureRow });
+    });
+  }
+  const invalid = records.length;
+  if (valid.length === 0) return { records, invalid };
+  const started = performance.now();
+  try {
+    const scores = await candidate.score(valid.map((v) => v.features));
+    const ms = performance.now() - started;
+    valid.forEach((v, i) => records.push(scoredRecord(v.id, scores[i], candidate.threshold, ms)));
+    return { records, invalid };
+  } catch (error) {
+    if (jobs.length > 1) {
+      const parts = await Promise.all(jobs.map((job) => scoreJobs([job])));
+      return { records: parts.flatMap((p) => p.records), invalid: parts.reduce((n, p) => n + p.invalid, 0) };
+    }
+    const ms = performance.now() - started;
+    for (const v of valid) records.push(failedRecord(v.id, error, ms));
+    return { records, invalid };
+  }
+}
+
+function byCandidate(jobs: ShadowJob[]): ShadowJob[][] {
+  const groups = new Map<LoadedVersion, ShadowJob[]>();
+  for (const job of jobs) {
+    const group = groups.get(job.candidate);
+    if (group) group.push(job);
+    else groups.set(job.candidate, [job]);
+  }
+  return [...groups.values()];
 }
