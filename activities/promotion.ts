@@ -8,9 +8,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { PromotionStage } from '../core/config';
 import type { Routing } from '../core/types';
 import { predictionLogLocation } from '../data/prediction-log-format';
-import { readPredictionLog } from '../data/prediction-log';
+import { readPredictionLog, type PredictionLog } from '../data/prediction-log';
 import { clearCandidate, LifecycleError, rollbackTo, startCandidate } from '../registry/lifecycle';
-import { analyzeLive, type LiveCriteria } from '../validation/live-analysis';
+import { analyzeLive, type LiveArm, type LiveCriteria } from '../validation/live-analysis';
 import type { RollbackInput, RollbackResult, StageAnalysis } from '../workflows/definitions';
 import { currentWorkflowId, type ActivityDeps } from './deps';
 import { postNotification } from './notify';
@@ -64,7 +64,10 @@ export function createPromotionActivities({ paths, store, now = () => new Date()
           readPredictionLog({ ...location, model: input.model, from: arm.from, to: arm.to ?? until, roles: arm.roles, versions: [arm.version] }),
         ),
       );
-      const result = analyzeLive(toArm(input.baseline.version, baseline!), toArm(input.candidate.version, candidate!), input.criteria, version.threshold);
+      const result = analyzeLive(toArm(input.baseline.version, baseline!), toArm(input.candidate.version, candidate!), input.criteria, {
+        threshold: version.threshold,
+        compareLatency: !input.candidate.roles.includes('shadow'),
+      });
       const arm = (a: typeof result.baseline) => ({ version: a.version, requests: a.requests, scored: a.scored, errors: a.errors, labelled: a.labelled });
       return { at: until, verdict: result.verdict, baseline: arm(result.baseline), candidate: arm(result.candidate), checks: result.checks };
     },
@@ -125,11 +128,8 @@ export function createPromotionActivities({ paths, store, now = () => new Date()
 
     async recordIncident(input: RollbackInput & { result: RollbackResult }): Promise<void> {
       const { result } = input;
-      await store.appendAudit(input.model, {
+      await store.recordEvent(input.model, {
         action: 'incident',
-        actor: input.actor,
-        reason: input.reason,
-        workflowId: currentWorkflowId(),
         version: result.to.champion ?? undefined,
         details: {
           kind: input.kind,
@@ -139,7 +139,7 @@ export function createPromotionActivities({ paths, store, now = () => new Date()
           workersConfirmed: result.workersConfirmed,
           workersUnconfirmed: result.workersUnconfirmed,
         },
-      });
+      }, { actor: input.actor, reason: input.reason, workflowId: currentWorkflowId() });
     },
 
     async notify(input: { model: string; event: string; text: string; details?: Record<string, unknown> }): Promise<void> {
@@ -148,13 +148,15 @@ export function createPromotionActivities({ paths, store, now = () => new Date()
   };
 }
 
-function toArm(version: number, rows: Awaited<ReturnType<typeof readPredictionLog>>) {
-  const ok = rows.filter((r) => r.status === 'ok' && r.score !== null);
+/** One arm of the comparison: scored requests with their latency and ground truth, plus the failures. */
+function toArm(version: number, log: PredictionLog): LiveArm {
+  const ok: number[] = [];
+  for (let i = 0; i < log.rowCount; i++) if (log.status[i] === 'ok' && !Number.isNaN(log.score[i]!)) ok.push(i);
   return {
     version,
-    scores: Float64Array.from(ok, (r) => r.score!),
-    latencyMs: Float64Array.from(ok, (r) => r.latency_ms),
-    labels: Float64Array.from(ok, (r) => (r.ground_truth === null || r.ground_truth === undefined ? Number.NaN : r.ground_truth)),
-    errors: rows.length - ok.length,
+    scores: Float64Array.from(ok, (i) => log.score[i]!),
+    latencyMs: Float64Array.from(ok, (i) => log.latencyMs[i]!),
+    labels: Float64Array.from(ok, (i) => log.groundTruth[i]!),
+    errors: log.rowCount - ok.length,
   };
 }

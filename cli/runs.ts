@@ -15,6 +15,7 @@ import {
   type RunStatus,
 } from '../workflows/definitions';
 import type { retrain } from '../workflows/retrain';
+import { RATCHET_MODEL, RATCHET_RUN_KIND } from '../workflows/search-attributes';
 import { CliError } from './errors';
 
 export function newRunId(model: string, now: Date = new Date()): string {
@@ -29,6 +30,10 @@ export async function startRetrain(client: Client, input: RetrainInput, runId = 
     args: [input],
     staticSummary: `Retrain ${input.model} on data up to ${input.asOf.slice(0, 10)} (started by ${input.initiator})`,
     staticDetails: input.reason ? `Reason: ${input.reason}` : undefined,
+    typedSearchAttributes: [
+      { key: RATCHET_MODEL, value: input.model },
+      { key: RATCHET_RUN_KIND, value: 'retrain' },
+    ],
   });
 }
 

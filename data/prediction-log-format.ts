@@ -112,9 +112,14 @@ export function streamDir(logDir: string, model: string, stream: LogStream): str
   return path.join(logDir, model, stream);
 }
 
+/** Start of the UTC hour `atMs` falls in (cheap: called per row when a flush groups rows). */
+export function hourStart(atMs: number): number {
+  return Math.floor(atMs / HOUR_MS) * HOUR_MS;
+}
+
 /** The UTC hour bucket a time falls in: its day directory and hour prefix. */
 export function hourBucket(atMs: number): { day: string; hour: string; startMs: number } {
-  const startMs = Math.floor(atMs / HOUR_MS) * HOUR_MS;
+  const startMs = hourStart(atMs);
   const iso = new Date(startMs).toISOString(); // yyyy-mm-ddThh:…
   return { day: iso.slice(0, 10), hour: iso.slice(11, 13), startMs };
 }

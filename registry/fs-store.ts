@@ -6,6 +6,7 @@
  *   <root>/models/<model>/routing.json     absent until the model is first routed
  *   <root>/models/<model>/audit.jsonl      append-only, one JSON line per change
  *   <root>/models/<model>/.lock            held during every read-modify-write of the model
+ *   <root>/serving/<id>.json               one per serving worker, replaced on each announcement
  *
  * Every file write is atomic (temp + fsync + rename + directory fsync), so readers never lock.
  * Writers of one model, in this process or another, serialise on the model's lock file: version
@@ -14,7 +15,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { AuditContext, AuditRecord, ModelVersion, NewVersion, Routing } from '../core/types';
-import { appendLineDurable, ensureDirDurable, isNotFound, readJsonIfExists, writeFileAtomic } from './atomic-file';
+import { appendLineDurable, ensureDirDurable, isNotFound, isTempFile, readJsonIfExists, writeFileAtomic } from './atomic-file';
 import { withFileLock, type FileLockOptions } from './file-lock';
 import {
   assertExpectedRevision,
@@ -33,13 +34,17 @@ import {
   InvalidInputError,
   RegistryError,
   assertAuditContext,
+  assertSeenWithin,
+  checkServingWorker,
   assertModelName,
   assertNewVersion,
   assertVersionNumber,
   assertVersionPatch,
   isValidModelName,
+  type AuditEvent,
   type RegistryStore,
   type RoutingUpdate,
+  type ServingWorkerRecord,
   type VersionPatch,
 } from './store';
 
@@ -202,6 +207,42 @@ export class FsRegistryStore implements RegistryStore {
       }
     }
     return limit === undefined ? records : records.slice(-limit);
+  }
+
+  async recordEvent(model: string, event: AuditEvent, ctx: AuditContext): Promise<AuditRecord> {
+    assertModelName(model);
+    assertAuditContext(ctx);
+    const record = auditRecord(model, ctx, event.action, event.version, event.details ?? {}, this.now().toISOString());
+    await ensureDirDurable(this.modelDir(model));
+    await appendLineDurable(this.auditPath(model), JSON.stringify(record));
+    return record;
+  }
+
+  async announceServingWorker(worker: ServingWorkerRecord): Promise<void> {
+    const record = checkServingWorker(worker);
+    const dir = path.join(this.root, 'serving');
+    await ensureDirDurable(dir);
+    // Atomic replace: a reader sees the previous announcement or this one; no lock is needed.
+    await writeFileAtomic(path.join(dir, `${record.id}.json`), JSON.stringify(record, null, 2));
+  }
+
+  async listServingWorkers(options: { seenWithinMs: number }): Promise<ServingWorkerRecord[]> {
+    assertSeenWithin(options?.seenWithinMs);
+    const dir = path.join(this.root, 'serving');
+    let names: string[];
+    try {
+      names = await fs.readdir(dir);
+    } catch (error) {
+      if (isNotFound(error)) return [];
+      throw error;
+    }
+    const since = this.now().getTime() - options.seenWithinMs;
+    const records = await Promise.all(
+      names.filter((name) => name.endsWith('.json') && !isTempFile(name)).map((name) => readJsonFile<ServingWorkerRecord>(path.join(dir, name))),
+    );
+    return records
+      .filter((r): r is ServingWorkerRecord => r !== null && Date.parse(r.at) >= since)
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   private locked<T>(model: string, fn: () => Promise<T>): Promise<T> {

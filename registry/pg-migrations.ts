@@ -83,6 +83,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_model_id ON audit (model, id);
     `,
   },
+  {
+    version: 2,
+    name: 'serving directory',
+    sql: `
+      -- One row per serving worker, replaced on each announcement; rows are never deleted:
+      -- readers ignore those not seen recently.
+      CREATE TABLE serving_workers (
+        id text COLLATE "C" PRIMARY KEY CHECK (id ~ '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$'),
+        url text NOT NULL CHECK (url ~ '^https?://'),
+        models text[] NOT NULL,
+        at timestamptz NOT NULL
+      );
+    `,
+  },
 ];
 
 // The first key of the two-key advisory lock: "RATC", so Ratchet's locks are recognisable in pg_locks.

@@ -32,12 +32,16 @@ import {
   InvalidInputError,
   RegistryError,
   assertAuditContext,
+  assertSeenWithin,
+  checkServingWorker,
   assertModelName,
   assertNewVersion,
   assertVersionNumber,
   assertVersionPatch,
+  type AuditEvent,
   type RegistryStore,
   type RoutingUpdate,
+  type ServingWorkerRecord,
   type VersionPatch,
 } from './store';
 
@@ -60,7 +64,7 @@ export class PgRegistryStore implements RegistryStore {
   private readonly pool: pg.Pool;
   private readonly ownsPool: boolean;
   private readonly now: () => Date;
-  private readonly t: { models: string; artifacts: string; versions: string; routing: string; audit: string };
+  private readonly t: { models: string; artifacts: string; versions: string; routing: string; audit: string; servingWorkers: string };
   private readonly where: string;
   private migrated: Promise<void> | null = null;
 
@@ -73,6 +77,7 @@ export class PgRegistryStore implements RegistryStore {
       versions: `${s}.versions`,
       routing: `${s}.routing`,
       audit: `${s}.audit`,
+      servingWorkers: `${s}.serving_workers`,
     };
     this.now = options.now ?? (() => new Date());
     if (options.pool) {
@@ -276,6 +281,39 @@ export class PgRegistryStore implements RegistryStore {
       [model, limit ?? null],
     );
     return rows.map(fromAuditRow);
+  }
+
+  async recordEvent(model: string, event: AuditEvent, ctx: AuditContext): Promise<AuditRecord> {
+    assertModelName(model);
+    assertAuditContext(ctx);
+    await this.ready();
+    const record = auditRecord(model, ctx, event.action, event.version, event.details ?? {}, this.now().toISOString());
+    const client = await this.pool.connect();
+    try {
+      await this.insertAudit(client, record);
+    } finally {
+      client.release();
+    }
+    return record;
+  }
+
+  async announceServingWorker(worker: ServingWorkerRecord): Promise<void> {
+    const r = checkServingWorker(worker);
+    await this.query(
+      `INSERT INTO ${this.t.servingWorkers} (id, url, models, at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (id) DO UPDATE SET url = EXCLUDED.url, models = EXCLUDED.models, at = EXCLUDED.at`,
+      [r.id, r.url, r.models, r.at],
+    );
+  }
+
+  async listServingWorkers(options: { seenWithinMs: number }): Promise<ServingWorkerRecord[]> {
+    assertSeenWithin(options?.seenWithinMs);
+    const since = new Date(this.now().getTime() - options.seenWithinMs).toISOString();
+    const { rows } = await this.query<{ id: string; url: string; models: string[]; at: Date }>(
+      `SELECT id, url, models, at FROM ${this.t.servingWorkers} WHERE at >= $1 ORDER BY id`,
+      [since],
+    );
+    return rows.map((r) => ({ id: r.id, url: r.url, models: r.models, at: r.at.toISOString() }));
   }
 
   /**

@@ -17,6 +17,17 @@ export type VersionPatch = Partial<Pick<ModelVersion, 'status' | 'gates' | 'repo
 
 export type RoutingUpdate = RoutingPatch | ((current: Routing) => RoutingPatch);
 
+/**
+ * A serving worker as it announces itself, so rollback can poll every live worker's /readyz.
+ * `models` lists what it serves (empty: whatever the registry holds); `at` is when it last spoke.
+ */
+export interface ServingWorkerRecord {
+  id: string;
+  url: string;
+  models: string[];
+  at: string; // ISO-8601
+}
+
 export interface RegistryStore {
   listModels(): Promise<string[]>;
   /** Idempotent on (model, input.runId): a retry returns the version already registered. */
@@ -43,6 +54,21 @@ export interface RegistryStore {
   ): Promise<Routing>;
   /** Chronological; with `limit`, the most recent `limit` records. */
   readAudit(model: string, options?: { limit?: number }): Promise<AuditRecord[]>;
+  /**
+   * An audit record for something that is neither a version nor a routing change: an incident,
+   * a gate override. Append-only, like every other audit record.
+   */
+  recordEvent(model: string, event: AuditEvent, ctx: AuditContext): Promise<AuditRecord>;
+  /** Upsert by id. Nothing is ever removed: a worker that stops announcing ages out of listServingWorkers. */
+  announceServingWorker(worker: ServingWorkerRecord): Promise<void>;
+  /** Workers whose last announcement is at most `seenWithinMs` old by the store's clock, by id. */
+  listServingWorkers(options: { seenWithinMs: number }): Promise<ServingWorkerRecord[]>;
+}
+
+export interface AuditEvent {
+  action: string;
+  version?: number;
+  details?: Record<string, unknown>;
 }
 
 export class RegistryError extends Error {
@@ -114,6 +140,38 @@ export function assertVersionPatch(patch: VersionPatch): void {
     throw new InvalidInputError(
       `version patch field "status" is ${JSON.stringify(patch.status)}: use one of ${VERSION_STATUSES.join(', ')}`,
     );
+  }
+}
+
+const SERVING_WORKER_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+/** Checked and normalised (time as ISO UTC, models sorted and unique) before a store keeps it. */
+export function checkServingWorker(worker: ServingWorkerRecord): ServingWorkerRecord {
+  const bad = (field: string, value: unknown, fix: string) =>
+    new InvalidInputError(`serving worker field "${field}" is ${JSON.stringify(value)}: ${fix}`);
+  if (typeof worker?.id !== 'string' || !SERVING_WORKER_ID.test(worker.id)) {
+    throw bad('id', worker?.id, 'use 1-128 characters of A-Z, a-z, 0-9, "_", "-" or ".", starting with a letter or digit');
+  }
+  let url: URL | null = null;
+  try {
+    url = new URL(worker.url);
+  } catch {
+    // reported below
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw bad('url', worker.url, 'use the http(s) base URL other machines reach the worker at, e.g. http://10.0.0.5:8080');
+  }
+  if (!Array.isArray(worker.models) || !worker.models.every(isValidModelName)) {
+    throw bad('models', worker.models, 'use a list of valid model names (empty when the worker serves every model in the registry)');
+  }
+  const at = typeof worker.at === 'string' ? Date.parse(worker.at) : Number.NaN;
+  if (!Number.isFinite(at)) throw bad('at', worker.at, 'use an ISO-8601 time');
+  return { id: worker.id, url: worker.url.replace(/\/+$/, ''), models: [...new Set(worker.models)].sort(), at: new Date(at).toISOString() };
+}
+
+export function assertSeenWithin(seenWithinMs: unknown): asserts seenWithinMs is number {
+  if (typeof seenWithinMs !== 'number' || !Number.isFinite(seenWithinMs) || seenWithinMs <= 0) {
+    throw new InvalidInputError(`serving worker option "seenWithinMs" is ${JSON.stringify(seenWithinMs)}: use a positive number of milliseconds`);
   }
 }
 

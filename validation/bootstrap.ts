@@ -13,21 +13,24 @@
  * bootstrap resamples the whole table and then filters.
  */
 
-import { Rng } from './rng';
-import { METRIC_COUNT, METRIC_INDEX, scanMetrics, type PreparedScores } from './scored';
+import type { Rng } from './rng';
+import { outputOffset, planBootstrap, type BootstrapTarget } from './bootstrap-plan';
+import { defaultThreads, runPlan } from './bootstrap-pool';
+import { METRIC_COUNT, METRIC_INDEX } from './scored';
 import { METRIC_NAMES, type Interval, type IntervalSet, type MetricName } from './types';
+
+export { replicateRng, replicateSeeds, resampleCounts, type BootstrapTarget } from './bootstrap-plan';
 
 export interface BootstrapOptions {
   replicates: number;
   seed: number;
   /** Two-sided confidence level; default 0.95. */
   confidence?: number;
-}
-
-/** One thing to bootstrap: a model's rows, optionally paired with the baseline on the same rows. */
-export interface BootstrapTarget {
-  model: PreparedScores;
-  baseline?: PreparedScores;
+  /**
+   * Threads to run the replicates on (this one included). Default: every core when the work is
+   * large enough to repay starting workers, else 1. The values do not depend on it.
+   */
+  threads?: number;
 }
 
 /** Replicate values per metric, undefined replicates already dropped (and counted). */
@@ -46,22 +49,8 @@ export interface TargetReplicates {
 export const DEFAULT_CONFIDENCE = 0.95;
 
 /**
- * One resample of n rows as multiplicities: counts[r] = times row r was drawn (counts is zeroed
- * first). Counts are bytes because the scans that read them are bound by memory traffic. A row
- * drawn more than 255 times out of n is impossible for n <= 255 and has probability below
- * n / 256! otherwise; were it ever to happen, refuse rather than wrap around silently.
- */
-export function resampleCounts(rng: Rng, n: number, counts: Uint8Array): Uint8Array {
-  counts.fill(0);
-  if (n === 0) return counts; // nothing to draw: every metric of the replicate is undefined
-  const most = rng.countBelow(n, n, counts);
-  if (most > 255) throw new Error(`bootstrap resample drew one row ${most} times: counts overflow a byte`);
-  return counts;
-}
-
-/**
- * The same resample as resampleCounts (same generator, same draws) as an explicit list of row
- * indices, each row repeated as often as it was drawn: the naive formulation, for tests.
+ * The naive formulation of one resample, for tests: the row indices drawn, each row repeated as
+ * often as it was drawn (the same generator and draws as resampleCounts).
  */
 export function resampleIndices(rng: Rng, n: number): Uint32Array {
   const counts = new Uint32Array(n);
@@ -73,12 +62,15 @@ export function resampleIndices(rng: Rng, n: number): Uint32Array {
 }
 
 export function checkBootstrapOptions(options: BootstrapOptions): void {
-  const { replicates, confidence = DEFAULT_CONFIDENCE } = options;
+  const { replicates, confidence = DEFAULT_CONFIDENCE, threads } = options;
   if (!Number.isInteger(replicates) || replicates < 1) {
     throw new RangeError(`bootstrap.replicates must be a positive integer, got ${replicates}: 1000 is a sound default`);
   }
   if (!(confidence > 0 && confidence < 1)) {
     throw new RangeError(`confidence must be strictly between 0 and 1, got ${confidence}: e.g. 0.95`);
+  }
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
+    throw new RangeError(`bootstrap threads must be a positive integer, got ${threads}`);
   }
   // The seed is checked by Rng itself.
 }
@@ -95,35 +87,26 @@ export function bootstrapReplicates(
 ): TargetReplicates[] {
   checkBootstrapOptions(options);
   const { replicates } = options;
-  const rng = new Rng(options.seed);
-  const counts = new Uint8Array(rowCount);
-  const modelOut = new Float64Array(METRIC_COUNT);
-  const baselineOut = new Float64Array(METRIC_COUNT);
-  const collectors = targets.map((t) => ({
-    model: new SeriesCollector(replicates),
-    baseline: t.baseline ? new SeriesCollector(replicates) : undefined,
-    delta: t.baseline ? new SeriesCollector(replicates) : undefined,
-  }));
-  const deltaOut = new Float64Array(METRIC_COUNT);
-  for (let r = 0; r < replicates; r++) {
-    resampleCounts(rng, rowCount, counts);
-    for (let t = 0; t < targets.length; t++) {
-      const target = targets[t]!;
-      const collector = collectors[t]!;
-      scanMetrics(target.model, counts, modelOut);
-      collector.model.add(modelOut);
-      if (target.baseline) {
-        scanMetrics(target.baseline, counts, baselineOut);
-        collector.baseline!.add(baselineOut);
-        for (let m = 0; m < METRIC_COUNT; m++) deltaOut[m] = modelOut[m]! - baselineOut[m]!;
-        collector.delta!.add(deltaOut);
+  if (targets.length === 0) return [];
+  const plan = planBootstrap(targets, rowCount, replicates, options.seed);
+  const out = runPlan(plan, options.threads ?? defaultThreads(plan));
+  return targets.map((target, t) => {
+    const model = new SeriesCollector(replicates);
+    const baseline = target.baseline ? new SeriesCollector(replicates) : undefined;
+    const delta = target.baseline ? new SeriesCollector(replicates) : undefined;
+    const deltaOut = new Float64Array(METRIC_COUNT);
+    for (let r = 0; r < replicates; r++) {
+      const m = outputOffset(plan, r, t, 0);
+      model.add(out, m);
+      if (baseline && delta) {
+        const b = outputOffset(plan, r, t, 1);
+        baseline.add(out, b);
+        for (let i = 0; i < METRIC_COUNT; i++) deltaOut[i] = out[m + i]! - out[b + i]!;
+        delta.add(deltaOut, 0);
       }
     }
-  }
-  return collectors.map((c) => ({
-    model: c.model.finish(),
-    ...(c.baseline ? { baseline: c.baseline.finish(), delta: c.delta!.finish() } : {}),
-  }));
+    return { model: model.finish(), ...(baseline && delta ? { baseline: baseline.finish(), delta: delta.finish() } : {}) };
+  });
 }
 
 class SeriesCollector {
@@ -134,9 +117,10 @@ class SeriesCollector {
     this.values = METRIC_NAMES.map(() => new Float64Array(replicates));
   }
 
-  add(out: Float64Array): void {
+  /** Adds the METRIC_COUNT values at out[o..]; NaN (undefined in this replicate) is skipped. */
+  add(out: Float64Array, o: number): void {
     for (let m = 0; m < METRIC_COUNT; m++) {
-      const v = out[m]!;
+      const v = out[o + m]!;
       if (!Number.isNaN(v)) this.values[m]![this.lengths[m]!++] = v;
     }
   }

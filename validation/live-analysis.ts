@@ -81,7 +81,18 @@ export interface ArmSummary {
   p99LatencyMs: number | null;
 }
 
-export function analyzeLive(baseline: LiveArm, candidate: LiveArm, criteria: LiveCriteria, threshold: number): LiveAnalysis {
+export interface LiveOptions {
+  threshold: number;
+  /**
+   * Shadow scoring runs off the response path, queued behind the requests themselves, so its
+   * latency says nothing about what the candidate would cost in line: compare latency only when
+   * both arms serve requests.
+   */
+  compareLatency: boolean;
+}
+
+export function analyzeLive(baseline: LiveArm, candidate: LiveArm, criteria: LiveCriteria, options: LiveOptions): LiveAnalysis {
+  const { threshold } = options;
   const b = summarize(baseline, threshold);
   const c = summarize(candidate, threshold);
   const enough = b.scored >= criteria.min_samples && c.scored >= criteria.min_samples;
@@ -96,7 +107,7 @@ export function analyzeLive(baseline: LiveArm, candidate: LiveArm, criteria: Liv
     errorRateCheck(b, c, criteria, enough),
   ];
   if (enough) {
-    checks.push(latencyCheck(b, c, criteria), scorePsiCheck(baseline, candidate, criteria), positiveRateCheck(b, c, criteria), ...qualityChecks(baseline, candidate, criteria, threshold));
+    checks.push(latencyCheck(b, c, criteria, options.compareLatency), scorePsiCheck(baseline, candidate, criteria), positiveRateCheck(b, c, criteria), ...qualityChecks(baseline, candidate, criteria, threshold));
   }
   const verdict = checks.some((x) => x.verdict === 'fail') ? 'fail' : checks.some((x) => x.verdict === 'inconclusive') ? 'inconclusive' : 'pass';
   return { verdict, baseline: b, candidate: c, checks };
@@ -137,7 +148,10 @@ function errorRateCheck(b: ArmSummary, c: ArmSummary, criteria: LiveCriteria, en
   };
 }
 
-function latencyCheck(b: ArmSummary, c: ArmSummary, criteria: LiveCriteria): LiveCheck {
+function latencyCheck(b: ArmSummary, c: ArmSummary, criteria: LiveCriteria, compare: boolean): LiveCheck {
+  if (!compare) {
+    return { check: 'p99_latency', verdict: 'skipped', value: null, threshold: criteria.max_p99_latency_ratio, evidence: 'shadow scoring runs off the response path: latency is judged in the canary stages' };
+  }
   if (b.p99LatencyMs === null || c.p99LatencyMs === null || b.p99LatencyMs <= 0) {
     return { check: 'p99_latency', verdict: 'inconclusive', value: null, threshold: criteria.max_p99_latency_ratio, evidence: 'no latency measurements' };
   }

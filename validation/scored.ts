@@ -158,11 +158,11 @@ export function prepareScores(
 ): PreparedScores {
   checkThreshold(threshold);
   const { kept, unlabelled, nanScores } = selectScoredRows(labels, scores, rows, scoresField);
-  const order = nanScores > 0 ? new Uint32Array(0) : argsortDescending(scores, kept);
+  const order = copyShared(nanScores > 0 ? new Uint32Array(0) : isDescending(scores, kept) ? kept : argsortDescending(scores, kept));
   const n = order.length;
-  const score = new Float64Array(n);
-  const loss = new Float64Array(n);
-  const flags = new Uint8Array(n);
+  const score = shared(Float64Array, n);
+  const loss = shared(Float64Array, n);
+  const flags = shared(Uint8Array, n);
   let cut = 0;
   let previousBin = -1;
   for (let k = 0; k < n; k++) {
@@ -191,7 +191,36 @@ export function prepareScores(
  * row k = old row order[k]): only the row indices change, nothing needs re-sorting.
  */
 export function inSortedLayout(p: PreparedScores): PreparedScores {
-  return { ...p, unlabelled: 0, order: identity(p.order.length) };
+  return { ...p, unlabelled: 0, order: copyShared(identity(p.order.length)) };
+}
+
+type TypedArrayConstructor<T> = { new (buffer: SharedArrayBuffer, offset?: number, length?: number): T; BYTES_PER_ELEMENT: number };
+
+/**
+ * A zeroed typed array on shared memory. Every array the scan loop reads lives on shared memory,
+ * whether a bootstrap worker thread reads it or not: V8 compiles the loop for the kinds of arrays it
+ * has seen, and a loop fed both shared and unshared arrays was deoptimised over and over, until it
+ * ran three times slower.
+ */
+export function shared<T>(Ctor: TypedArrayConstructor<T>, length: number): T {
+  return new Ctor(new SharedArrayBuffer(Math.max(1, length) * Ctor.BYTES_PER_ELEMENT), 0, length);
+}
+
+export function copyShared<T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(values: T): T {
+  const out = shared(values.constructor as unknown as TypedArrayConstructor<T>, values.length);
+  out.set(values);
+  return out;
+}
+
+/**
+ * Whether `rows` already lists its scores in descending order. The argsort is stable, so on such
+ * input it returns `rows` unchanged: checking first skips the sort for every subset of rows taken
+ * from an already sorted layout (the report lays its rows out in the candidate's score order, so
+ * the candidate's slices and groups never need sorting again).
+ */
+function isDescending(scores: Float64Array, rows: Uint32Array): boolean {
+  for (let i = 1; i < rows.length; i++) if (scores[rows[i]!]! > scores[rows[i - 1]!]!) return false;
+  return true;
 }
 
 function clip(p: number): number {
@@ -204,7 +233,7 @@ function identity(n: number): Uint32Array {
   return ids;
 }
 
-/** Slots of the accumulator array filled by one pass (see accumulate). */
+/** Slots of the accumulator array filled by one pass (see accumulate), per segment. */
 const TP = 0;
 const FP = 1;
 const LOSS = 2;
@@ -214,107 +243,164 @@ const PRECISION_STEPS = 5;
 const CALIBRATION_GAP = 6;
 const TP_CUT = 7;
 const FP_CUT = 8;
-const ACCUMULATORS = 9;
+export const ACCUMULATORS = 9;
 
 /**
- * The hot loop, alone in its function: V8 compiles a long loop on-stack ("OSR") while it first
- * runs, before the code after the loop has ever executed; with that code in the same function,
- * every later call re-entered the OSR code and deoptimised at the loop exit, which made each scan
- * over a million rows twice as slow. Here nothing after the loop but typed-array stores, and the
- * function is warmed up on a tiny input at module load (see the end of this file).
+ * Several prepared row sets ("segments": the overall rows, then every slice) laid end to end, so
+ * that one call scans all of them. Segment s is rows [starts[s], starts[s + 1]); each keeps its own
+ * flags (its tie groups, bins and cut), exactly as prepareScores made them.
+ */
+export interface ScanTrack {
+  /** Per row, where its weight is read: weights[index[k]]. */
+  index: Uint32Array;
+  score: Float64Array;
+  loss: Float64Array;
+  flags: Uint8Array;
+  starts: Int32Array;
+}
+
+/** One prepared row set as a track of one segment (no copy). */
+export function trackOf(p: PreparedScores): ScanTrack {
+  return { index: p.order, score: p.score, loss: p.loss, flags: p.flags, starts: copyShared(Int32Array.of(0, p.order.length)) };
+}
+
+/** Tiny against any count, so that a division by a zero total weight gives 0 instead of NaN. */
+const TINY = 1e-300;
+
+/**
+ * The hot loop: fills ACCUMULATORS slots per segment of `track` into `acc`. Kept apart from the
+ * code that reads the results because V8 compiles a long loop on-stack ("OSR") while it first runs;
+ * with more code after the loop in the same function, every later call re-entered the OSR code and
+ * deoptimised at the loop exit. Warmed up at module load (see the end of this file).
+ *
+ * Nothing in the loop branches on a weight: the branches test only the row's flags, which do not
+ * change between bootstrap replicates and are predicted well. A branch on a random weight (e.g.
+ * "did this tie group gain positives?") is mispredicted a third of the time and, when the weight
+ * comes from a random address, stalls on that load; without it a replicate scan is several times
+ * faster. Hence the precision step is computed at every group end: dtp is 0 where no positive was
+ * added, and TINY keeps 0 / 0 at 0 (tp + fp + TINY equals tp + fp whenever tp + fp >= 1).
  *
  * tp and fp are int32 (`| 0`): integer adds instead of float adds. Safe while the total weight is
  * below 2^31 (a resample of n rows has total weight n).
  */
-function accumulate(p: PreparedScores, weights: Uint8Array | null, acc: Float64Array): void {
-  const { order, score, loss, flags } = p;
-  const n = order.length;
-  let tp = 0;
-  let fp = 0;
-  let groupTp = 0;
-  let groupFp = 0;
-  let binTp = 0;
-  let binScore = 0;
-  let lossSum = 0;
-  let squaredSum = 0;
-  let area = 0; // ROC area in (count x count) units, divided by P * N at the end
-  let precisionSteps = 0; // sum over groups of (new positives) * precision
-  let calibrationGap = 0; // sum over bins of |sum(y) - sum(s)|
-  let tpCut = 0;
-  let fpCut = 0;
-  for (let k = 0; k < n; k++) {
-    const w = weights === null ? 1 : weights[order[k]!]!;
-    const f = flags[k]!;
-    const y = f & POSITIVE;
-    const s = score[k]!;
-    const wy = w & -y; // w if positive, else 0
-    tp = (tp + wy) | 0;
-    fp = (fp + w - wy) | 0;
-    lossSum += w * loss[k]!;
-    const d = y - s;
-    squaredSum += w * d * d;
-    binScore += w * s;
-    if (f > POSITIVE) {
-      const dtp = (tp - groupTp) | 0;
-      area += (fp - groupFp) * (groupTp + 0.5 * dtp);
-      if (dtp > 0) precisionSteps += (dtp * tp) / (tp + fp);
-      groupTp = tp;
-      groupFp = fp;
-      if ((f & BIN_END) !== 0) {
-        calibrationGap += Math.abs(tp - binTp - binScore);
-        binTp = tp;
-        binScore = 0;
-      }
-      if ((f & CUT_END) !== 0) {
-        tpCut = tp;
-        fpCut = fp;
+function accumulate(track: ScanTrack, weights: Uint8Array | null, acc: Float64Array): void {
+  const { index, score, loss, flags, starts } = track;
+  for (let segment = 0, a = 0; segment < starts.length - 1; segment++, a += ACCUMULATORS) {
+    let tp = 0;
+    let fp = 0;
+    let groupTp = 0;
+    let groupFp = 0;
+    let binTp = 0;
+    let binScore = 0;
+    let lossSum = 0;
+    let squaredSum = 0;
+    let area = 0; // ROC area in (count x count) units, divided by P * N at the end
+    let precisionSteps = 0; // sum over groups of (new positives) * precision
+    let calibrationGap = 0; // sum over bins of |sum(y) - sum(s)|
+    let tpCut = 0;
+    let fpCut = 0;
+    const end = starts[segment + 1]!;
+    for (let k = starts[segment]!; k < end; k++) {
+      const w = weights === null ? 1 : weights[index[k]!]!;
+      const f = flags[k]!;
+      const y = f & POSITIVE;
+      const s = score[k]!;
+      const wy = w & -y; // w if positive, else 0
+      tp = (tp + wy) | 0;
+      fp = (fp + w - wy) | 0;
+      lossSum += w * loss[k]!;
+      const d = y - s;
+      squaredSum += w * d * d;
+      binScore += w * s;
+      if (f > POSITIVE) {
+        const dtp = (tp - groupTp) | 0;
+        area += (fp - groupFp) * (groupTp + 0.5 * dtp);
+        precisionSteps += dtp * (tp / (tp + fp + TINY));
+        groupTp = tp;
+        groupFp = fp;
+        if (f > (GROUP_END | POSITIVE)) {
+          if ((f & BIN_END) !== 0) {
+            calibrationGap += Math.abs(tp - binTp - binScore);
+            binTp = tp;
+            binScore = 0;
+          }
+          if ((f & CUT_END) !== 0) {
+            tpCut = tp;
+            fpCut = fp;
+          }
+        }
       }
     }
+    acc[a + TP] = tp;
+    acc[a + FP] = fp;
+    acc[a + LOSS] = lossSum;
+    acc[a + SQUARED] = squaredSum;
+    acc[a + AREA] = area;
+    acc[a + PRECISION_STEPS] = precisionSteps;
+    acc[a + CALIBRATION_GAP] = calibrationGap;
+    acc[a + TP_CUT] = tpCut;
+    acc[a + FP_CUT] = fpCut;
   }
-  acc[TP] = tp;
-  acc[FP] = fp;
-  acc[LOSS] = lossSum;
-  acc[SQUARED] = squaredSum;
-  acc[AREA] = area;
-  acc[PRECISION_STEPS] = precisionSteps;
-  acc[CALIBRATION_GAP] = calibrationGap;
-  acc[TP_CUT] = tpCut;
-  acc[FP_CUT] = fpCut;
 }
 
 /**
- * One fused pass: writes the ten metrics into `out` (indexed by METRIC_INDEX; NaN where undefined,
- * which callers turn into null with a reason) and returns the weighted totals. `weights[r]` is the
- * multiplicity of row r (a bootstrap resample count, < 256: see resampleCounts); null means
- * every row once. The total weight must stay below 2^31.
+ * Weighted scan of every segment of `track`: acc receives ACCUMULATORS slots per segment (read
+ * them with metricsFromAccumulators). `weights[index[k]]` is the multiplicity of row k (a bootstrap
+ * resample count, < 256: see resampleCounts); null means every row once. The total weight of a
+ * segment must stay below 2^31.
+ */
+export function scanTrack(track: ScanTrack, weights: Uint8Array | null, acc: Float64Array): void {
+  if (acc.length < (track.starts.length - 1) * ACCUMULATORS) throw new RangeError('scanTrack: acc is too short for the segments');
+  accumulate(track, weights, acc);
+}
+
+/**
+ * The ten metrics of one segment's accumulators (at acc[a]) into out[o..o + 10), indexed by
+ * METRIC_INDEX; NaN where undefined (callers turn NaN into null with a reason). A segment whose
+ * rows include a NaN score (nanScores > 0) has every metric NaN.
+ */
+export function metricsFromAccumulators(acc: Float64Array, a: number, nanScores: number, out: Float64Array, o: number): void {
+  const positives = acc[a + TP]!;
+  const negatives = acc[a + FP]!;
+  const tpCut = acc[a + TP_CUT]!;
+  const fpCut = acc[a + FP_CUT]!;
+  const total = positives + negatives;
+  const predicted = tpCut + fpCut;
+  out.fill(NaN, o, o + METRIC_COUNT);
+  if (nanScores > 0 || total === 0) return;
+  const both = positives > 0 && negatives > 0;
+  out[o + METRIC_INDEX.auc] = both ? acc[a + AREA]! / (positives * negatives) : NaN;
+  out[o + METRIC_INDEX.average_precision] = both ? acc[a + PRECISION_STEPS]! / positives : NaN;
+  out[o + METRIC_INDEX.log_loss] = acc[a + LOSS]! / total;
+  out[o + METRIC_INDEX.brier] = acc[a + SQUARED]! / total;
+  out[o + METRIC_INDEX.accuracy] = (tpCut + (negatives - fpCut)) / total;
+  // zero_division=0, as scikit-learn's precision/recall/f1 with zero_division=0.
+  out[o + METRIC_INDEX.precision] = predicted > 0 ? tpCut / predicted : 0;
+  out[o + METRIC_INDEX.recall] = positives > 0 ? tpCut / positives : 0;
+  const f1Denominator = positives + predicted; // = 2 TP + FP + FN
+  out[o + METRIC_INDEX.f1] = f1Denominator > 0 ? (2 * tpCut) / f1Denominator : 0;
+  out[o + METRIC_INDEX.positive_rate] = predicted / total;
+  // sum_b (n_b / n) |mean_b(y) - mean_b(s)| = sum_b |sum_b(y) - sum_b(s)| / n
+  out[o + METRIC_INDEX.ece] = acc[a + CALIBRATION_GAP]! / total;
+}
+
+/**
+ * One fused pass over one prepared row set: writes the ten metrics into `out` (see
+ * metricsFromAccumulators) and returns the weighted totals. `weights` as in scanTrack.
  */
 export function scanMetrics(p: PreparedScores, weights: Uint8Array | null, out: Float64Array): ScanTotals {
   const acc = new Float64Array(ACCUMULATORS);
-  accumulate(p, weights, acc);
+  accumulate(trackOf(p), weights, acc);
+  metricsFromAccumulators(acc, 0, p.nanScores, out, 0);
   const positives = acc[TP]!;
   const negatives = acc[FP]!;
-  const tpCut = acc[TP_CUT]!;
-  const fpCut = acc[FP_CUT]!;
-  const total = positives + negatives;
-  const predicted = tpCut + fpCut;
-  const totals = { weight: total, positives, negatives, predictedPositive: predicted, truePositive: tpCut };
-  out.fill(NaN);
-  if (p.nanScores > 0 || total === 0) return totals;
-  const both = positives > 0 && negatives > 0;
-  out[METRIC_INDEX.auc] = both ? acc[AREA]! / (positives * negatives) : NaN;
-  out[METRIC_INDEX.average_precision] = both ? acc[PRECISION_STEPS]! / positives : NaN;
-  out[METRIC_INDEX.log_loss] = acc[LOSS]! / total;
-  out[METRIC_INDEX.brier] = acc[SQUARED]! / total;
-  out[METRIC_INDEX.accuracy] = (tpCut + (negatives - fpCut)) / total;
-  // zero_division=0, as scikit-learn's precision/recall/f1 with zero_division=0.
-  out[METRIC_INDEX.precision] = predicted > 0 ? tpCut / predicted : 0;
-  out[METRIC_INDEX.recall] = positives > 0 ? tpCut / positives : 0;
-  const f1Denominator = positives + predicted; // = 2 TP + FP + FN
-  out[METRIC_INDEX.f1] = f1Denominator > 0 ? (2 * tpCut) / f1Denominator : 0;
-  out[METRIC_INDEX.positive_rate] = predicted / total;
-  // sum_b (n_b / n) |mean_b(y) - mean_b(s)| = sum_b |sum_b(y) - sum_b(s)| / n
-  out[METRIC_INDEX.ece] = acc[CALIBRATION_GAP]! / total;
-  return totals;
+  return {
+    weight: positives + negatives,
+    positives,
+    negatives,
+    predictedPositive: acc[TP_CUT]! + acc[FP_CUT]!,
+    truePositive: acc[TP_CUT]!,
+  };
 }
 
 export function isPositive(p: PreparedScores, k: number): boolean {
@@ -349,8 +435,8 @@ export function thresholdCounts(p: PreparedScores): { threshold: Float64Array; t
 // type feedback for every operation before a large scan triggers on-stack compilation. V8 only
 // allocates a function's feedback after several calls, hence the repetitions.
 {
-  const warm = prepareScores(Float64Array.of(1, 0, 1, 0), Float64Array.of(0.9, 0.6, 0.3, 0.3), 0.5);
+  const warm = trackOf(prepareScores(Float64Array.of(1, 0, 1, 0), Float64Array.of(0.9, 0.6, 0.3, 0.3), 0.5));
   const acc = new Float64Array(ACCUMULATORS);
-  const weights = Uint8Array.of(1, 2, 0, 1);
+  const weights = copyShared(Uint8Array.of(1, 2, 0, 1));
   for (let i = 0; i < 32; i++) accumulate(warm, i % 2 === 0 ? weights : null, acc);
 }

@@ -10,6 +10,28 @@ import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { ensureTool, TEMPORAL_CLI } from './temporal-tools';
+import { RATCHET_SEARCH_ATTRIBUTES, searchAttributeFlags } from '../workflows/search-attributes';
+
+class SearchAttributeSetupError extends Error {}
+
+/**
+ * Flags register the attributes on a new SQLite file but may be ignored on an existing one, so
+ * they are also added through the operator service, which is idempotent.
+ */
+export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<void> {
+  const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+  const missing = RATCHET_SEARCH_ATTRIBUTES.filter((key) => !customAttributes?.[key.name]);
+  if (missing.length === 0) return;
+  const INDEXED_VALUE_TYPE = { KEYWORD: 2, INT: 3 } as const; // temporal.api.enums.v1.IndexedValueType
+  try {
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(missing.map((key) => [key.name, INDEXED_VALUE_TYPE[key.type as keyof typeof INDEXED_VALUE_TYPE]])),
+    });
+  } catch (err) {
+    throw new SearchAttributeSetupError(`cannot register Ratchet's search attributes on namespace ${namespace}: ${(err as Error).message}`);
+  }
+}
 
 export interface DevServer {
   address: string; // host:port for the SDK
@@ -43,6 +65,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   else args.push('--headless');
   // Keep the dev server from growing its own metrics endpoint on a random port.
   args.push('--metrics-port', String(await freePort()));
+  args.push(...searchAttributeFlags());
 
   let output: NodeJS.WritableStream | 'ignore' = 'ignore';
   if (options.logFile) {
@@ -70,11 +93,16 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       try {
         await connection.workflowService.getSystemInfo({});
         await connection.workflowService.describeNamespace({ namespace: options.namespace ?? 'default' });
+        await registerSearchAttributes(connection, options.namespace ?? 'default');
       } finally {
         await connection.close();
       }
       break;
     } catch (err) {
+      if (err instanceof SearchAttributeSetupError) {
+        child.kill('SIGKILL');
+        throw err;
+      }
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
         throw new Error(`Temporal dev server did not become ready at ${address} within ${options.readyTimeoutMs ?? 90_000} ms: ${String(err)}`);

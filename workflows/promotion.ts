@@ -19,6 +19,7 @@ import {
 import type { Activities } from '../activities';
 import type { PromotionConfig, PromotionStage } from '../core/config';
 import type { LiveCriteria } from '../validation/live-analysis';
+import { humanDuration } from '../core/duration';
 import {
   abortUpdate,
   advanceUpdate,
@@ -129,7 +130,7 @@ async function runStage(
     const elapsed = state.timeInStage();
     if (elapsed < stage.minDurationMs) continue;
     if (result.verdict === 'pass') {
-      state.log(`stage ${stage.name} passed after ${Math.round(elapsed / 60_000)} min with ${result.candidate.scored} candidate requests`);
+      state.log(`stage ${stage.name} passed after ${humanDuration(elapsed)} with ${result.candidate.scored} candidate requests`);
       return null;
     }
     // Past the minimum duration and still undecided: a human looks, Ratchet does not guess.
@@ -234,7 +235,7 @@ class PromotionState {
     };
     this.status.criteria = { ...criteria };
     this.status.latest = null;
-    this.log(`stage ${stage.name} started: ${stage.mode} ${stage.percent} %, at least ${Math.round(stage.minDurationMs / 3_600_000)} h and ${stage.minSamples} requests`);
+    this.log(`stage ${stage.name} started: ${stage.mode} ${stage.percent} %, at least ${humanDuration(stage.minDurationMs)} and ${stage.minSamples} requests`);
   }
 
   enterWatch(watchMs: number, minSamples: number, criteria: LiveCriteria): void {
@@ -243,7 +244,7 @@ class PromotionState {
     this.status.stage = { index: this.plan.stages.length, name: 'watch', mode: 'full', percent: 100, startedAt: new Date(this.stageStartedAt).toISOString(), minDurationMs: watchMs, minSamples };
     this.status.criteria = { ...criteria, min_samples: minSamples };
     this.status.latest = null;
-    this.log(`watching v${this.input.version} at 100 % for ${Math.round(watchMs / 3_600_000)} h`);
+    this.log(`watching v${this.input.version} at 100 % for ${humanDuration(watchMs)}`);
   }
 
   timeInStage(): number {

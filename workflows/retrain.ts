@@ -10,6 +10,7 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  upsertSearchAttributes,
   workflowInfo,
   ParentClosePolicy,
 } from '@temporalio/workflow';
@@ -29,6 +30,8 @@ import {
   type RunStatus,
 } from './definitions';
 import { promotion } from './promotion';
+import { humanDuration } from '../core/duration';
+import { RATCHET_CANDIDATE_VERSION, RATCHET_MODEL, RATCHET_STAGE, RATCHET_VERDICT } from './search-attributes';
 
 const short = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
@@ -107,6 +110,10 @@ export async function retrain(input: RetrainInput): Promise<RunOutcome> {
       },
     ]);
     run.status.candidate = { ...run.status.candidate, version: version.version };
+    run.index([
+      { key: RATCHET_CANDIDATE_VERSION, value: version.version },
+      { key: RATCHET_VERDICT, value: blocked ? 'blocked' : 'passed' },
+    ]);
     run.status.reportPath = await short.writeReport.executeWithOptions({ summary: 'write the HTML report' }, [
       { runId: run.status.runId, config, evaluation, gates: gates.results, version: version.version, snapshot, candidate, champion },
     ]);
@@ -132,9 +139,10 @@ export async function retrain(input: RetrainInput): Promise<RunOutcome> {
     const decided = await condition(() => run.status.decision !== null, config.approval.expiryMs);
     if (!decided) {
       await short.setVersionStatus({ model: config.model, version: version.version, status: 'rejected', actor: 'ratchet', reason: 'approval expired', workflowId: run.status.runId });
-      return run.finish('expired', `no decision within ${Math.round(config.approval.expiryMs / 3_600_000)} h`);
+      return run.finish('expired', `no decision within ${humanDuration(config.approval.expiryMs)}`);
     }
     const decision = run.status.decision!;
+    run.index([{ key: RATCHET_VERDICT, value: decision.kind }]);
     if (decision.kind === 'rejected') {
       await short.setVersionStatus({ model: config.model, version: version.version, status: 'rejected', actor: decision.user, reason: decision.text, workflowId: run.status.runId });
       return run.finish('rejected', `rejected by ${decision.user}: ${decision.text}`);
@@ -185,6 +193,16 @@ function trainer(config: ModelConfig) {
 
 class RunState {
   readonly status: RunStatus;
+  /**
+   * Runs started with Ratchet's search attributes (the CLI and schedules set them) keep them
+   * current; a server that has not registered them (the time-skipping test server) would fail
+   * every upsert, and such runs are started without them.
+   */
+  private readonly indexed = workflowInfo().typedSearchAttributes.get(RATCHET_MODEL) !== undefined;
+
+  index(pairs: Parameters<typeof upsertSearchAttributes>[0] & unknown[]): void {
+    if (this.indexed) upsertSearchAttributes(pairs);
+  }
 
   constructor(input: RetrainInput, runId: string) {
     this.status = {
@@ -209,6 +227,7 @@ class RunState {
   }
 
   enter(stage: RunStage, note?: string): void {
+    this.index([{ key: RATCHET_STAGE, value: stage }]);
     this.status.stage = stage;
     this.status.timeline.push({ stage, startedAt: new Date().toISOString() });
     setCurrentDetails(`**${this.status.model}** run \`${this.status.runId}\`: **${stage}**${note ? ` — ${note}` : ''}`);

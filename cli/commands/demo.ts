@@ -10,7 +10,8 @@ import { ratchetPaths } from '../../core/paths';
 import type { FeatureRow } from '../../core/types';
 import { withDuckDB } from '../../data/duckdb';
 import { DEMO_DEFAULTS, generateDemoData, weekFileName } from '../../examples/demo-data/generate';
-import type { RunStatus } from '../../workflows/definitions';
+import type { Client } from '@temporalio/client';
+import { promotionStatusQuery, promotionWorkflowId, type RunStatus } from '../../workflows/definitions';
 import { CliError } from '../errors';
 import { duration, num, paint, table, verdict } from '../format';
 import { resolveModelConfig } from '../model-config';
@@ -68,7 +69,16 @@ export function registerDemoCommand(program: Command): void {
             const approver = APPROVERS[i % APPROVERS.length]!;
             say(`${approver} reads ${rel(status.reportPath ?? '')} and approves v${status.candidate?.version}`);
             await approveRun(client, handle.workflowId, approver, 'demo approval: gates passed, report reviewed');
-            status = await waitForStage(client, handle.workflowId, ['done']);
+            // Live traffic while the promotion runs: its stages analyse what the serving worker logs.
+            const traffic = stack.servingUrl ? startTraffic(stack.servingUrl, sample) : null;
+            const watcher = followPromotion(client, say);
+            try {
+              status = await waitForStage(client, handle.workflowId, ['done']);
+            } finally {
+              await watcher.stop();
+              const sent = await traffic?.stop();
+              if (sent) say(`sent ${sent.requests} requests during the promotion (${sent.byRole})`);
+            }
           }
           runs.push(status);
           say(`run ${i + 1} ended ${status.stage}${status.error ? `: ${status.error}` : ''}`);
@@ -89,6 +99,55 @@ export function registerDemoCommand(program: Command): void {
         await stack.stop();
       }
     });
+}
+
+/** Requests in a loop until stopped; counts which role answered. */
+function startTraffic(url: string, rows: PredictRequest[]): { stop: () => Promise<{ requests: number; byRole: string }> } {
+  let running = true;
+  let requests = 0;
+  const roles = new Map<string, number>();
+  const loop = (async () => {
+    for (let i = 0; running; i++) {
+      const response = await fetch(`${url}/v1/models/credit/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(rows[i % rows.length]),
+      }).catch(() => null);
+      const body = response?.ok ? ((await response.json()) as { role?: string; version?: number }) : null;
+      requests++;
+      if (body) roles.set(`${body.role} v${body.version}`, (roles.get(`${body.role} v${body.version}`) ?? 0) + 1);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return { requests, byRole: [...roles].map(([k, n]) => `${k}: ${n}`).join(', ') };
+    },
+  };
+}
+
+/** Prints each promotion stage as it starts, from the promotion workflow's query. */
+function followPromotion(client: Client, say: (line: string) => void): { stop: () => Promise<void> } {
+  // The id is fixed per model, so the first queries may still reach the previous promotion.
+  const since = new Date().toISOString();
+  let seen = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const status = await client.workflow.getHandle(promotionWorkflowId('credit')).query(promotionStatusQuery).catch(() => null);
+      const events = status?.events.filter((e) => e.at >= since) ?? [];
+      for (const event of events.slice(seen)) say(`  promotion: ${event.text}`);
+      seen = Math.max(seen, events.length);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+    },
+  };
 }
 
 interface PredictRequest {

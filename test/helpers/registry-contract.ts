@@ -350,6 +350,67 @@ export function registryContract(
       });
     });
 
+    describe('serving directory', () => {
+      const worker = (id: string, at: string, extra: Partial<{ url: string; models: string[] }> = {}) => ({
+        id,
+        url: extra.url ?? `http://10.0.0.${id.length}:8080`,
+        models: extra.models ?? ['churn'],
+        at,
+      });
+
+      test('lists nothing before any worker announced', async () => {
+        assert.deepEqual(await store.listServingWorkers({ seenWithinMs: 60_000 }), []);
+      });
+
+      test('upserts by id and lists by id, normalising url, models and time', async () => {
+        await store.announceServingWorker(worker('w-b', T0, { url: 'http://10.0.0.2:8080/', models: ['fraud', 'churn', 'churn'] }));
+        await store.announceServingWorker(worker('w-a', '2025-01-06T11:00:00+01:00'));
+        assert.deepEqual(await store.listServingWorkers({ seenWithinMs: 60_000 }), [
+          { id: 'w-a', url: 'http://10.0.0.3:8080', models: ['churn'], at: T0 },
+          { id: 'w-b', url: 'http://10.0.0.2:8080', models: ['churn', 'fraud'], at: T0 },
+        ]);
+        // A second announcement replaces the first: one entry per worker, its latest url, models and time.
+        clock = new Date(Date.parse(T0) + 5_000);
+        await store.announceServingWorker(worker('w-b', clock.toISOString(), { url: 'http://10.0.0.9:9090', models: [] }));
+        const listed = await store.listServingWorkers({ seenWithinMs: 60_000 });
+        assert.deepEqual(listed.map((w) => w.id), ['w-a', 'w-b']);
+        assert.deepEqual(listed[1], { id: 'w-b', url: 'http://10.0.0.9:9090', models: [], at: '2025-01-06T10:00:05.000Z' });
+      });
+
+      test('leaves out workers not seen within seenWithinMs by the store clock, and removes nothing', async () => {
+        await store.announceServingWorker(worker('old', T0));
+        await store.announceServingWorker(worker('new', '2025-01-06T10:00:50.000Z'));
+        clock = new Date('2025-01-06T10:01:00.000Z');
+        assert.deepEqual((await store.listServingWorkers({ seenWithinMs: 60_000 })).map((w) => w.id), ['new', 'old']); // exactly 60 s: still in
+        assert.deepEqual((await store.listServingWorkers({ seenWithinMs: 59_999 })).map((w) => w.id), ['new']);
+        clock = new Date('2025-01-06T11:00:00.000Z');
+        assert.deepEqual(await store.listServingWorkers({ seenWithinMs: 60_000 }), []);
+        // Stale entries are still there: an announcement brings a worker back.
+        assert.deepEqual((await store.listServingWorkers({ seenWithinMs: 86_400_000 })).map((w) => w.id), ['new', 'old']);
+        await store.announceServingWorker(worker('old', clock.toISOString()));
+        assert.deepEqual((await store.listServingWorkers({ seenWithinMs: 60_000 })).map((w) => w.id), ['old']);
+      });
+
+      test('refuses bad ids, urls, models, times and windows, naming the field and storing nothing', async () => {
+        const cases: [object, RegExp][] = [
+          [worker('../etc', T0), /field "id"/],
+          [worker('', T0), /field "id"/],
+          [worker('a/b', T0), /field "id"/],
+          [worker('w', T0, { url: 'ftp://x' }), /field "url"/],
+          [worker('w', T0, { url: 'not a url' }), /field "url"/],
+          [worker('w', T0, { models: ['Bad Name'] }), /field "models"/],
+          [{ ...worker('w', T0), at: 'yesterday' }, /field "at"/],
+        ];
+        for (const [bad, message] of cases) {
+          await assert.rejects(store.announceServingWorker(bad as never), (error: Error) => error instanceof InvalidInputError && message.test(error.message));
+        }
+        for (const seenWithinMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+          await assert.rejects(store.listServingWorkers({ seenWithinMs }), /seenWithinMs/);
+        }
+        assert.deepEqual(await store.listServingWorkers({ seenWithinMs: 86_400_000 }), []);
+      });
+    });
+
     describe('audit', () => {
       test('reads records in chronological order; with a limit, the most recent ones', async () => {
         await store.registerVersion(newVersion('run-1'), bytes('a'), ctx);
@@ -366,6 +427,25 @@ export function registryContract(
         assert.deepEqual(await store.readAudit('churn', { limit: 50 }), all);
         for (const limit of [0, -1, 1.5]) await assert.rejects(store.readAudit('churn', { limit }), InvalidInputError);
         assert.deepEqual(await store.readAudit('fraud'), []);
+      });
+
+      test('records events (incidents, overrides) with actor, reason and workflow, in order with the rest', async () => {
+        await store.registerVersion(newVersion('run-1'), bytes('a'), ctx);
+        clock = new Date(Date.parse(T0) + 60_000);
+        const recorded = await store.recordEvent(
+          'churn',
+          { action: 'incident', version: 1, details: { from: { champion: 2 }, to: { champion: 1 }, durationMs: 812 } },
+          { actor: 'oncall', reason: 'error spike', workflowId: 'rollback-churn-1' },
+        );
+        assert.equal(recorded.at, '2025-01-06T10:01:00.000Z');
+        const audit = await store.readAudit('churn');
+        assert.equal(audit.length, 2);
+        assert.deepEqual(audit[1], recorded);
+        assert.equal(audit[1]!.action, 'incident');
+        assert.equal(audit[1]!.actor, 'oncall');
+        assert.equal(audit[1]!.workflowId, 'rollback-churn-1');
+        assert.deepEqual(audit[1]!.details, { from: { champion: 2 }, to: { champion: 1 }, durationMs: 812 });
+        await assert.rejects(store.recordEvent('../etc', { action: 'incident' }, ctx), InvalidNameError);
       });
     });
   });

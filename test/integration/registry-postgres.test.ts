@@ -52,7 +52,9 @@ if (url === null) {
   registryContract('postgres', async ({ now }) => {
     const store = new PgRegistryStore({ connectionString: url, schema: runSchema, now });
     await store.ready();
-    await admin.query(`TRUNCATE "${runSchema}".audit, "${runSchema}".routing, "${runSchema}".versions, "${runSchema}".artifacts, "${runSchema}".models RESTART IDENTITY`);
+    await admin.query(
+      `TRUNCATE "${runSchema}".audit, "${runSchema}".routing, "${runSchema}".versions, "${runSchema}".artifacts, "${runSchema}".models, "${runSchema}".serving_workers RESTART IDENTITY`,
+    );
     return {
       store,
       close: () => store.close(),
@@ -93,11 +95,12 @@ if (url === null) {
 
     test('a failing migration rolls back whole, and the next start retries it', async () => {
       const schema = freshSchema('migfail');
-      const broken = [...MIGRATIONS, { version: 2, name: 'broken', sql: 'ALTER TABLE models ADD COLUMN ok text; SELECT no_such_function()' }];
-      await assert.rejects(migrate(admin, schema, broken), /registry migration 2 \(broken\) failed/);
+      const next = MIGRATIONS.length + 1;
+      const broken = [...MIGRATIONS, { version: next, name: 'broken', sql: 'ALTER TABLE models ADD COLUMN ok text; SELECT no_such_function()' }];
+      await assert.rejects(migrate(admin, schema, broken), new RegExp(`registry migration ${next} \\(broken\\) failed`));
       const { rows } = await admin.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
       assert.equal(rows.length, 0, 'the schema itself was created in the failed transaction and must be gone');
-      assert.deepEqual(await migrate(admin, schema), [1]);
+      assert.deepEqual(await migrate(admin, schema), MIGRATIONS.map((m) => m.version));
     });
 
     test('two processes registering and routing one model concurrently get distinct consecutive versions and lose no update', async () => {

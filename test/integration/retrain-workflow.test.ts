@@ -8,6 +8,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { FsRegistryStore } from '../../registry/fs-store';
 import { approveUpdate, promotionWorkflowId, rejectUpdate, statusQuery, type RunStatus } from '../../workflows/definitions';
 import type { retrain } from '../../workflows/retrain';
+import { RATCHET_MODEL, RATCHET_RUN_KIND } from '../../workflows/search-attributes';
 import { recordHistory } from '../helpers/histories';
 import { demoWorkspace, SMALL_DEMO, type DemoWorkspace } from '../helpers/fixtures';
 import { connectTestServer, startTestWorker, uniqueTaskQueue, type TemporalTestServer } from '../helpers/temporal';
@@ -47,6 +48,10 @@ describe('retrain workflow on a real Temporal server', () => {
       workflowId: `${id}-${taskQueue}`,
       taskQueue,
       args: [{ model: 'credit', configPath, initiator, asOf: weekStart(asOfWeek) }],
+      typedSearchAttributes: [
+        { key: RATCHET_MODEL, value: 'credit' },
+        { key: RATCHET_RUN_KIND, value: 'retrain' },
+      ],
     });
   }
 
@@ -83,6 +88,16 @@ describe('retrain workflow on a real Temporal server', () => {
     assert.equal(nonRegression?.verdict, 'skipped', 'no champion yet: non-regression is skipped');
     assert.ok(waiting.reportPath?.endsWith('report.html'));
     const sha = waiting.candidate!.sha256;
+
+    // Findable by search attributes, as in the Temporal UI's filter.
+    const query = `RatchetModel="credit" AND RatchetStage="awaiting_approval" AND WorkflowId="${handle.workflowId}"`;
+    let found: string[] = [];
+    for (let i = 0; i < 50 && found.length === 0; i++) {
+      found = [];
+      for await (const wf of server.client.workflow.list({ query })) found.push(wf.workflowId);
+      if (found.length === 0) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.deepEqual(found, [handle.workflowId]);
 
     const outsider = await refusal(handle.executeUpdate(approveUpdate, { args: [{ user: 'mallory', artifactSha256: sha }] }));
     assert.match(outsider, /mallory is not an approver of credit; approvers: alice, bob/);

@@ -4,9 +4,13 @@ import {
   bootstrapReplicates,
   percentileInterval,
   quantileSorted,
+  replicateRng,
+  replicateSeeds,
   resampleCounts,
   resampleIndices,
 } from '../../validation/bootstrap';
+import { planBootstrap } from '../../validation/bootstrap-plan';
+import { runPlan } from '../../validation/bootstrap-pool';
 import { computeMetrics } from '../../validation/metrics';
 import { Rng } from '../../validation/rng';
 import { prepareScores } from '../../validation/scored';
@@ -102,7 +106,8 @@ describe('bootstrap', () => {
 
   it('the fast weighted bootstrap equals naive resampling, replicate by replicate, paired', () => {
     const n = 60;
-    const { labels, scores, baseline } = smallData(n, 21);
+    // Four positives in 60 rows: about 1 resample in 60 draws none, so some replicates skip AUC.
+    const { labels, scores, baseline } = smallData(n, 28);
     const threshold = 0.5;
     const replicates = 300;
     const seed = 77;
@@ -112,10 +117,11 @@ describe('bootstrap', () => {
       { replicates, seed },
     )[0]!;
 
-    const rng = new Rng(seed);
+    // Replicate r draws from its own stream, seeded by the r-th four words of the seed's stream.
+    const seeds = replicateSeeds(seed, replicates);
     const naive = Object.fromEntries(METRIC_NAMES.map((m) => [m, { model: [] as number[], delta: [] as number[], skipped: 0 }]));
     for (let r = 0; r < replicates; r++) {
-      const idx = resampleIndices(rng, n);
+      const idx = resampleIndices(replicateRng(seeds, r), n);
       const y = gather(labels, idx);
       const m = computeMetrics(y, gather(scores, idx), { threshold });
       const b = computeMetrics(y, gather(baseline, idx), { threshold });
@@ -144,11 +150,11 @@ describe('bootstrap', () => {
     const { labels, scores } = smallData(n, 5);
     const sliceRows = Uint32Array.from({ length: n }, (_, i) => i).filter((i) => i % 3 !== 0);
     const fast = bootstrapReplicates([{ model: prepareScores(labels, scores, 0.5, sliceRows) }], n, { replicates: 50, seed: 8 })[0]!;
-    const rng = new Rng(8);
+    const seeds = replicateSeeds(8, 50);
     const inSlice = new Set(sliceRows);
     const brier: number[] = [];
     for (let r = 0; r < 50; r++) {
-      const idx = resampleIndices(rng, n).filter((i) => inSlice.has(i));
+      const idx = resampleIndices(replicateRng(seeds, r), n).filter((i) => inSlice.has(i));
       const m = computeMetrics(gather(labels, idx), gather(scores, idx));
       if (m.brier !== null) brier.push(m.brier);
     }
@@ -160,6 +166,22 @@ describe('bootstrap', () => {
     const run = (seed: number) => bootstrapReplicates([{ model: prepareScores(labels, scores, 0.5) }], 200, { replicates: 50, seed })[0]!.model.values.brier;
     assert.deepEqual(run(1), run(1));
     assert.notDeepEqual(run(1), run(2));
+  });
+
+  it('gives the same values on any number of threads', () => {
+    // Small data forced onto worker threads: each replicate has its own stream, so the split of
+    // the replicates between threads cannot change a value.
+    const n = 300;
+    const { labels, scores, baseline } = smallData(n, 13);
+    const targets = [
+      { model: prepareScores(labels, scores, 0.5), baseline: prepareScores(labels, baseline, 0.5) },
+      { model: prepareScores(labels, scores, 0.5, Uint32Array.from({ length: 100 }, (_, i) => 3 * i)) },
+    ];
+    const run = (threads: number) => bootstrapReplicates(targets, n, { replicates: 41, seed: 3, threads });
+    assert.deepEqual(run(3), run(1));
+    // The calling thread may finish such small work before a worker starts: make the workers do it.
+    const plan = planBootstrap(targets, n, 41, 3);
+    assert.deepEqual(runPlan(plan, 3, { callerTakesBlocks: false }), runPlan(plan, 1));
   });
 
   it('percentile intervals use linear interpolation (numpy\'s default)', () => {

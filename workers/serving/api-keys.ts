@@ -5,6 +5,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { HttpError } from './http-errors';
 
 export type ApiKeyCheck = (headers: IncomingHttpHeaders) => boolean;
 
@@ -32,4 +33,19 @@ function presentedKey(headers: IncomingHttpHeaders): string | null {
 
 function digest(key: string): Buffer {
   return createHash('sha256').update(key).digest();
+}
+
+/**
+ * Route options with an onRequest hook refusing requests without a valid key; no hook at all when
+ * keys are off, so an open worker pays nothing for the feature.
+ */
+export function apiKeyHook(check: ApiKeyCheck | null): { onRequest?: (request: { headers: IncomingHttpHeaders }) => Promise<void> } {
+  if (!check) return {};
+  return {
+    onRequest: async (request) => {
+      if (!check(request.headers)) {
+        throw new HttpError(401, 'unauthorized', 'this worker requires an API key: send the header Authorization: Bearer <key> (or X-API-Key: <key>)');
+      }
+    },
+  };
 }

@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FeatureRow } from '../../core/types';
 import type { PredictionRecord } from '../../data/prediction-log-format';
 import { ScoringInputError } from '../../scoring/onnx-model';
-import type { ApiKeyCheck } from './api-keys';
+import { apiKeyHook, type ApiKeyCheck } from './api-keys';
 import { inCandidateShare, pickRole, type ServingRole } from './canary';
 import { HttpError } from './http-errors';
 import type { LoadedVersion } from './loaded-version';
@@ -46,31 +46,23 @@ export function registerPredictRoute(app: FastifyInstance, deps: PredictDeps): v
   // What each request was served by, for the metrics hook (a WeakMap keeps Fastify's types untouched).
   const served = new WeakMap<FastifyRequest, Served>();
 
-  const recordMetrics = async (request: PredictRequest, reply: FastifyReply) => {
+  // A callback hook, not an async one: no promise per request on the hot path.
+  const recordMetrics = (request: PredictRequest, reply: FastifyReply, done: () => void) => {
     const info = served.get(request);
     const model = info?.model ?? (pool.view(request.params.name) ? request.params.name : '_unknown');
     const status = String(reply.statusCode);
     metrics.requests.inc({ model, version: info?.version ?? '', role: info?.role ?? '', status });
     // Requests refused before scoring get their own kind, so they do not flatter the served latencies.
     metrics.latency.observe({ model, kind: info?.kind ?? 'rejected' }, reply.elapsedTime / 1000);
-  };
-
-  const checkApiKey = deps.apiKeyCheck;
-  const requireApiKey = async (request: FastifyRequest) => {
-    if (checkApiKey && !checkApiKey(request.headers)) {
-      throw new HttpError(401, 'unauthorized', 'this worker requires an API key: send the header Authorization: Bearer <key> (or X-API-Key: <key>)');
-    }
+    done();
   };
 
   app.post<{ Params: { name: string } }>(
     '/v1/models/:name/predict',
-    { onRequest: requireApiKey, onResponse: recordMetrics },
+    { ...apiKeyHook(deps.apiKeyCheck), onResponse: recordMetrics },
     async (request) => {
       const model = request.params.name;
-      const view = pool.view(model);
-      if (!view) {
-        throw new HttpError(404, 'model_not_found', `model "${model}" is not served here (served: ${pool.models().join(', ') || 'none'}): check the model name in the URL`);
-      }
+      const view = servedView(pool, model);
       if (!view.champion) throw new HttpError(503, 'no_champion', noChampionMessage(pool, model));
       const body = parsePredictBody(request.body);
       if (body.kind === 'error') throw badRequest(body.error);
@@ -160,26 +152,36 @@ async function predictBatch(
   const predictions: Prediction[] = new Array(rows.length);
   const records: PredictionRecord[] = [];
   let failure: { error: unknown; rows: PredictRow[] } | null = null;
-  scoring.forEach(({ role, version, indices }, g) => {
+  for (let g = 0; g < scoring.length; g++) {
+    const { role, version, indices } = scoring[g];
     const outcome = outcomes[g];
-    indices.forEach((rowIndex, j) => {
-      const row = rows[rowIndex];
-      const id: RowIdentity = { requestId: batchRowId(requestId, rowIndex), entityId: row.entityId, model: view.model, version: version.version, role, features: row.features, at };
+    for (let j = 0; j < indices.length; j++) {
+      const row = rows[indices[j]];
+      const id: RowIdentity = { requestId: batchRowId(requestId, indices[j]), entityId: row.entityId, model: view.model, version: version.version, role, features: row.features, at };
       if (!outcome.ok) {
         records.push(failedRecord(id, outcome.error, outcome.ms));
-        return;
+        continue;
       }
       const score = outcome.value[j];
       records.push(scoredRecord(id, score, version.threshold, outcome.ms));
-      predictions[rowIndex] = { version: version.version, role, score, label: score >= version.threshold };
-    });
+      predictions[indices[j]] = { version: version.version, role, score, label: score >= version.threshold };
+    }
     if (outcome.ok) deps.metrics.predictions.inc({ model: view.model, version: String(version.version), role }, indices.length);
     else failure ??= { error: outcome.error, rows: indices.map((i) => rows[i]) };
-  });
+  }
   deps.log?.append(records);
-  if (failure) throw asHttpError((failure as { error: unknown }).error, (failure as { rows: PredictRow[] }).rows);
+  if (failure) throw asHttpError(failure.error, failure.rows);
   const only = scoring.length === 1 ? scoring[0] : null;
   return { predictions, versionLabel: only ? String(only.version.version) : 'mixed', roleLabel: only ? only.role : 'mixed' };
+}
+
+/** The model's current view, or a 404 naming the models this worker serves. */
+export function servedView(pool: ModelPool, model: string): ServingView {
+  const view = pool.view(model);
+  if (!view) {
+    throw new HttpError(404, 'model_not_found', `model "${model}" is not served here (served: ${pool.models().join(', ') || 'none'}): check the model name in the URL`);
+  }
+  return view;
 }
 
 function versionFor(view: ServingView, role: ServingRole): LoadedVersion {

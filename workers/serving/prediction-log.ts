@@ -29,7 +29,8 @@ import { ensureDirDurable } from '../../registry/atomic-file';
 
 /** Where records go: append is synchronous and cheap; flush and close do the I/O. */
 export interface LogSink<R> {
-  append(rows: readonly R[]): void;
+  /** false when the rows were dropped (closed, or the buffer is full because the store keeps failing). */
+  append(rows: readonly R[]): boolean;
   flush(): Promise<void>;
   close(): Promise<void>;
 }
@@ -78,10 +79,10 @@ export class BufferedSink<R> implements LogSink<R> {
     return this.buffer.length;
   }
 
-  append(rows: readonly R[]): void {
+  append(rows: readonly R[]): boolean {
     if (this.closed || this.buffer.length + rows.length > this.maxBufferedRows) {
       this.options.dropped?.(rows.length);
-      return;
+      return false;
     }
     for (const row of rows) this.buffer.push(row);
     if (this.buffer.length >= this.maxRows && !this.flushSoon) {
@@ -92,6 +93,7 @@ export class BufferedSink<R> implements LogSink<R> {
         this.flushInBackground();
       });
     }
+    return true;
   }
 
   /** Writes everything buffered now; calls queue behind a write in progress and share a queued one. */
@@ -118,10 +120,17 @@ export class BufferedSink<R> implements LogSink<R> {
     this.flush().catch(() => undefined); // reported through `failed`; the rows stay for the next tick
   }
 
+  /**
+   * Writes the rows buffered when the flush starts, in batches of at most maxRows. Rows arriving
+   * meanwhile wait for the next flush: under steady load that keeps one segment per interval
+   * instead of a write loop chasing the traffic.
+   */
   private async writeBuffered(): Promise<void> {
-    while (this.buffer.length > 0) {
-      const batch = this.buffer.length <= this.maxRows ? this.buffer : this.buffer.slice(0, this.maxRows);
-      this.buffer = batch === this.buffer ? [] : this.buffer.slice(batch.length);
+    let remaining = this.buffer.length;
+    while (remaining > 0 && this.buffer.length > 0) {
+      const take = Math.min(remaining, this.maxRows, this.buffer.length);
+      const batch = this.buffer.slice(0, take);
+      this.buffer = this.buffer.slice(take);
       try {
         await this.options.write(batch);
       } catch (error) {
@@ -129,6 +138,7 @@ export class BufferedSink<R> implements LogSink<R> {
         this.options.failed?.(error as Error, batch.length);
         throw error;
       }
+      remaining -= take;
       this.options.written?.(batch.length);
     }
   }
@@ -211,10 +221,12 @@ async function openStore(options: ServingLogOptions): Promise<LogStore> {
     }
     return store;
   }
-  await ensureDirDurable(location.logDir);
-  await fs.access(location.logDir, fs.constants.W_OK).catch((error: Error) => {
-    throw new Error(`prediction log directory ${location.logDir} is not writable: ${error.message}`);
-  });
+  try {
+    await ensureDirDurable(location.logDir);
+    await fs.access(location.logDir, fs.constants.W_OK);
+  } catch (error) {
+    throw new Error(`prediction log directory ${location.logDir} is not writable: ${(error as Error).message}: set RATCHET_PREDICTION_LOG (or --log) to a writable directory`);
+  }
   const base = options.workerId ?? defaultWorkerId();
   assertWorkerId(base);
   // The boot suffix keeps file names unique when a worker with a fixed id restarts within the hour.

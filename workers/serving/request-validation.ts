@@ -83,7 +83,7 @@ function parseRow(obj: Record<string, unknown>, prefix: string): PredictRow | { 
   const entityId = obj.entity_id;
   if (entityId !== undefined && entityId !== null && (typeof entityId !== 'string' || entityId.length === 0)) {
     return {
-      error: fieldError('invalid_body', `${prefix}entity_id`, `${prefix}entity_id must be a non-empty string; got ${describe(entityId)}: send the id as a string, e.g. "42"`),
+      error: fieldError('invalid_body', `${prefix}entity_id`, `${prefix}entity_id must be a non-empty string; got ${describeValue(entityId)}: send the id as a string, e.g. "42"`),
     };
   }
   if (obj.features === undefined) {
@@ -103,7 +103,7 @@ export function compileFeatureValidator(specs: readonly FeatureSpec[]): FeatureV
 
   return (features, path) => {
     if (!isPlainObject(features)) {
-      return fieldError('invalid_body', path, `${path} must be an object of feature values (${declaredList}); got ${describe(features)}`);
+      return fieldError('invalid_body', path, `${path} must be an object of feature values (${declaredList}); got ${describeValue(features)}`);
     }
     for (let i = 0; i < names.length; i++) {
       const name = names[i];
@@ -116,10 +116,10 @@ export function compileFeatureValidator(specs: readonly FeatureSpec[]): FeatureV
       if (value === null) continue;
       if (numeric[i]) {
         if (typeof value !== 'number' || !Number.isFinite(value)) {
-          return fieldError('invalid_feature', field, `${field} must be a finite number or null; got ${describe(value)}: send a JSON number, or null when the value is missing`);
+          return fieldError('invalid_feature', field, `${field} must be a finite number or null; got ${describeValue(value)}: send a JSON number, or null when the value is missing`);
         }
       } else if (typeof value !== 'string') {
-        return fieldError('invalid_feature', field, `${field} is categorical and must be a string or null; got ${describe(value)}: send the category as a string`);
+        return fieldError('invalid_feature', field, `${field} is categorical and must be a string or null; got ${describeValue(value)}: send the category as a string`);
       }
     }
     for (const key in features) {
@@ -131,11 +131,13 @@ export function compileFeatureValidator(specs: readonly FeatureSpec[]): FeatureV
   };
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function describe(value: unknown): string {
+/** A value as an error message shows it: type and a short preview. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
   if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   if (Array.isArray(value)) return 'an array';
   if (value === null) return 'null';

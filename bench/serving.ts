@@ -1,0 +1,229 @@
+/**
+ * Serving benchmark (not a test): `npm run bench:serving` (node --import tsx bench/serving.ts).
+ *
+ * Real serving workers in child processes on 127.0.0.1 serving the demo's 11-feature model,
+ * driven by a keep-alive HTTP load generator in this process, against baselines measured in the
+ * same run:
+ *   (a) the serving worker, prediction log on, micro-batching on (the default) and off;
+ *   (b) the ceiling: a bare Fastify route in a child that parses the same JSON and answers a constant;
+ *   (c) the model alone: OnnxModel.scoreRows on one row, in process;
+ *   (d) the serving worker in shadow mode (the candidate scores 100 % of rows off the response path);
+ *   (e) p99 at a fixed 2,000 requests per second;
+ * plus the prediction log's cost (log on vs off). Prints one table and the ratios against goals.
+ *
+ * Every server runs for the whole benchmark and the configurations take turns in short rounds at
+ * each concurrency, so a neighbour's load on a shared machine falls on all of them alike rather
+ * than on whichever happened to run at that moment.
+ *
+ * Options: --seconds N measured per point (default 2), --rounds N turns per point (default 2),
+ * --quick (fewer points, 1 s each).
+ */
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { listValue } from '@duckdb/node-api';
+import type { AuditContext } from '../core/types';
+import { withDuckDB } from '../data/duckdb';
+import { FsRegistryStore } from '../registry/fs-store';
+import { promoteToChampion, startCandidate } from '../registry/lifecycle';
+import { OnnxModel } from '../scoring/onnx-model';
+import { startChild, type ChildServer } from './lib/child';
+import { DEMO_FEATURES, demoApplications, featureRow, trainDemoOnnx } from './lib/demo-model';
+import { closedLoop, mergeResults, openLoop, type LoadResult, type Target } from './lib/load';
+import { Samples, summarize } from './lib/stats';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { values: flags } = parseArgs({ options: { seconds: { type: 'string' }, rounds: { type: 'string' }, quick: { type: 'boolean' } } });
+const SECONDS = Number(flags.seconds ?? (flags.quick ? 1 : 2));
+const ROUNDS = Number(flags.rounds ?? 2);
+const CONCURRENCIES = flags.quick ? [1, 32] : [1, 8, 16, 32, 64];
+const LOG_COST_AT = flags.quick ? [32] : [1, 32];
+const RATE = 2000;
+const ctx: AuditContext = { actor: 'bench', reason: 'serving benchmark' };
+
+type ConfigName = 'bare' | 'serving' | 'serving, batching off' | 'serving, log off' | 'shadow';
+
+interface Config {
+  name: ConfigName;
+  describe: string;
+  target: Target;
+  concurrencies: number[];
+}
+
+interface LogCheck {
+  config: string;
+  segments: number;
+  rows: number;
+  /** Acknowledged predictions: one row each, two in shadow mode (champion and shadow). */
+  expected: number;
+}
+
+async function setupRegistry(dir: string): Promise<void> {
+  const store = new FsRegistryStore(dir);
+  const champion = trainDemoOnnx(1);
+  const candidate = trainDemoOnnx(2, true);
+  for (const model of ['credit', 'credit-shadow']) {
+    for (const [runId, artifact] of [['run-1', champion], ['run-2', candidate]] as const) {
+      await store.registerVersion(
+        { model, runId, status: 'approved', trainer: { kind: 'builtin-logistic', params: {} }, features: DEMO_FEATURES, threshold: 0.2, snapshot: null, metrics: {}, gates: [], reportPath: null, tags: {} },
+        artifact,
+        ctx,
+      );
+    }
+    await promoteToChampion(store, model, 1, ctx);
+  }
+  await startCandidate(store, 'credit-shadow', 2, { mode: 'shadow', percent: 100 }, ctx);
+}
+
+async function measureInProcessModel(seconds: number): Promise<{ callsPerSecond: number; p50: number; p99: number }> {
+  const model = await OnnxModel.load(trainDemoOnnx(1), DEMO_FEATURES, { intraOpNumThreads: 1 });
+  const rows = demoApplications(512, 99).map(featureRow);
+  for (let i = 0; i < 2000; i++) await model.scoreRows([rows[i % rows.length]]);
+  const samples = new Samples();
+  const end = performance.now() + seconds * 1000;
+  for (let i = 0; performance.now() < end; i++) {
+    const started = performance.now();
+    await model.scoreRows([rows[i % rows.length]]);
+    samples.push(performance.now() - started);
+  }
+  await model.close();
+  const s = summarize(samples.values());
+  return { callsPerSecond: s.count / seconds, p50: s.p50, p99: s.p99 };
+}
+
+function servingWorker(registry: string, log: string, batching: 'on' | 'off'): Promise<ChildServer> {
+  return startChild('workers/serving/main.ts', ['--registry', registry, '--port', '0', '--log', log, '--batching', batching], { cwd: root });
+}
+
+/** What a worker's log holds after its clean stop: segments and rows. */
+async function countLogged(logDir: string): Promise<{ segments: number; rows: number }> {
+  const files = (await fs.readdir(logDir, { recursive: true })).map(String).filter((f) => f.endsWith('.parquet') && !path.basename(f).startsWith('.'));
+  if (files.length === 0) return { segments: 0, rows: 0 };
+  const rows = await withDuckDB(async (c) => {
+    const reader = await c.runAndReadAll('SELECT count(*) FROM read_parquet($1)', [listValue(files.map((f) => path.join(logDir, f)))]);
+    return Number(reader.getRowsJS()[0][0]);
+  });
+  return { segments: files.length, rows };
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'ratchet-bench-serving-'));
+  const children = new Map<string, ChildServer>();
+  try {
+    const registry = path.join(work, 'registry');
+    await setupRegistry(registry);
+    const bodies = demoApplications(512, 99).map((app, i) => Buffer.from(JSON.stringify({ entity_id: `c${i}`, features: featureRow(app) })));
+    const target = (url: string, model = 'credit'): Target => ({ url, path: `/v1/models/${model}/predict`, bodies });
+    process.stderr.write(`serving benchmark: ${ROUNDS} × ${SECONDS / ROUNDS} s per point, ${os.cpus().length} cores\n`);
+
+    process.stderr.write('(c) the model alone, in process\n');
+    const model = await measureInProcessModel(2);
+
+    const logDirs = { default: path.join(work, 'log-default'), unbatched: path.join(work, 'log-unbatched') };
+    const [bare, batched, unbatched, unlogged] = await Promise.all([
+      startChild('bench/lib/bare-server.ts', [], { cwd: root, pattern: /bare server at (\S+)/ }),
+      servingWorker(registry, logDirs.default, 'on'),
+      servingWorker(registry, logDirs.unbatched, 'off'),
+      servingWorker(registry, 'off', 'on'),
+    ]);
+    Object.entries({ bare, batched, unbatched, unlogged }).forEach(([k, v]) => children.set(k, v));
+    const configs: Config[] = [
+      { name: 'bare', describe: '(b) bare Fastify, constant answer', target: target(bare.url), concurrencies: CONCURRENCIES },
+      { name: 'serving', describe: '(a) serving: log on, batching on (default)', target: target(batched.url), concurrencies: CONCURRENCIES },
+      { name: 'serving, batching off', describe: '(a) serving: log on, batching off', target: target(unbatched.url), concurrencies: CONCURRENCIES },
+      { name: 'shadow', describe: '(d) serving in shadow mode (default settings)', target: target(batched.url, 'credit-shadow'), concurrencies: CONCURRENCIES },
+      { name: 'serving, log off', describe: '(a) serving: log off, batching on', target: target(unlogged.url), concurrencies: LOG_COST_AT },
+    ];
+
+    const results = new Map<string, LoadResult>();
+    const key = (name: ConfigName, c: number) => `${name}@${c}`;
+    for (const c of CONCURRENCIES) {
+      const runs = new Map<ConfigName, LoadResult[]>();
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const config of configs.filter((cfg) => cfg.concurrencies.includes(c))) {
+          const run = await closedLoop(config.target, c, SECONDS / ROUNDS, round === 0 ? 0.5 : 0.2);
+          runs.set(config.name, [...(runs.get(config.name) ?? []), run]);
+        }
+      }
+      for (const [name, list] of runs) {
+        const merged = mergeResults(list);
+        results.set(key(name, c), merged);
+        process.stderr.write(`  c=${String(c).padEnd(3)} ${name.padEnd(22)} ${fmt(merged.throughput, 0).padStart(7)} req/s  p50 ${fmt(merged.p50, 3)}  p99 ${fmt(merged.p99, 3)} ms${merged.errors ? `  ${merged.errors} errors` : ''}\n`);
+      }
+    }
+
+    process.stderr.write(`(e) fixed rate ${RATE} req/s on the default serving worker, without and with shadow\n`);
+    const fixedRate = await openLoop(target(batched.url), RATE, 4);
+    const fixedRateShadow = await openLoop(target(batched.url, 'credit-shadow'), RATE, 4);
+    for (const r of [fixedRate, fixedRateShadow]) process.stderr.write(`  ${fmt(r.throughput, 0)} req/s  p50 ${fmt(r.p50, 3)}  p99 ${fmt(r.p99, 3)} ms\n`);
+
+    // Clean stops, then every acknowledged prediction must be in the log.
+    for (const [name, child] of children) {
+      const code = await child.stop();
+      children.delete(name);
+      if (code !== 0) throw new Error(`${name} exited ${code} on SIGTERM`);
+    }
+    const acked = (names: ConfigName[]) => [...results].filter(([k]) => names.some((n) => k.startsWith(`${n}@`))).reduce((n, [, r]) => n + r.acknowledged, 0);
+    const logChecks: LogCheck[] = [
+      { config: 'default worker (serving, shadow, fixed rate)', ...(await countLogged(logDirs.default)), expected: acked(['serving']) + 2 * acked(['shadow']) + fixedRate.acknowledged + 2 * fixedRateShadow.acknowledged },
+      { config: 'batching-off worker', ...(await countLogged(logDirs.unbatched)), expected: acked(['serving, batching off']) },
+    ];
+    report(configs, results, key, model, { plain: fixedRate, shadow: fixedRateShadow }, logChecks);
+    process.stderr.write(`\ntotal ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+  } finally {
+    await Promise.allSettled([...children.values()].map((c) => c.stop()));
+    await fs.rm(work, { recursive: true, force: true });
+  }
+}
+
+function fmt(n: number, digits: number): string {
+  return Number.isFinite(n) ? n.toFixed(digits) : '-';
+}
+
+function report(
+  configs: Config[],
+  results: Map<string, LoadResult>,
+  key: (name: ConfigName, c: number) => string,
+  model: { callsPerSecond: number; p50: number; p99: number },
+  fixed: { plain: LoadResult; shadow: LoadResult },
+  logChecks: LogCheck[],
+): void {
+  const fixedRate = fixed.plain;
+  const get = (name: ConfigName, c: number) => results.get(key(name, c));
+  const lines: string[] = ['', '| configuration | concurrency | req/s | p50 ms | p99 ms | errors |', '|---|---|---|---|---|---|'];
+  for (const config of configs) {
+    for (const c of config.concurrencies) {
+      const r = get(config.name, c)!;
+      lines.push(`| ${config.describe} | ${c} | ${fmt(r.throughput, 0)} | ${fmt(r.p50, 3)} | ${fmt(r.p99, 3)} | ${r.errors} |`);
+    }
+  }
+  lines.push(`| (e) serving at a fixed ${RATE} req/s | open | ${fmt(fixedRate.throughput, 0)} | ${fmt(fixedRate.p50, 3)} | ${fmt(fixedRate.p99, 3)} | ${fixedRate.errors} |`);
+  lines.push(`| (e) shadow mode at a fixed ${RATE} req/s | open | ${fmt(fixed.shadow.throughput, 0)} | ${fmt(fixed.shadow.p50, 3)} | ${fmt(fixed.shadow.p99, 3)} | ${fixed.shadow.errors} |`);
+  lines.push(`| (c) OnnxModel.scoreRows, 1 row, in process | 1 | ${fmt(model.callsPerSecond, 0)} | ${fmt(model.p50, 3)} | ${fmt(model.p99, 3)} | 0 |`);
+
+  lines.push('', '| ratio | concurrency | value | goal |', '|---|---|---|---|');
+  const ratio = (label: string, a: ConfigName, b: ConfigName, f: (x: LoadResult, y: LoadResult) => string, goal: string, at = CONCURRENCIES) => {
+    for (const c of at) {
+      const x = get(a, c);
+      const y = get(b, c);
+      if (x && y) lines.push(`| ${label} | ${c} | ${f(x, y)} | ${goal} |`);
+    }
+  };
+  ratio('serving / bare throughput', 'serving', 'bare', (x, y) => `${fmt((100 * x.throughput) / y.throughput, 0)} %`, '≥ 50 %');
+  ratio('shadow cost at saturation: 1 − shadow / serving throughput', 'shadow', 'serving', (x, y) => `${fmt(100 * (1 - x.throughput / y.throughput), 1)} %`, '< 10 %');
+  lines.push(`| shadow cost on the response path: p50 shadow / serving at ${RATE} req/s | open | ${fmt(fixed.shadow.p50 / fixedRate.p50, 2)} | < 1.10 |`);
+  lines.push(`| shadow cost on the response path: p99 shadow / serving at ${RATE} req/s | open | ${fmt(fixed.shadow.p99 / fixedRate.p99, 2)} | < 1.10 |`);
+  ratio('log cost: 1 − log on / log off throughput', 'serving', 'serving, log off', (x, y) => `${fmt(100 * (1 - x.throughput / y.throughput), 1)} %`, 'small', LOG_COST_AT);
+  ratio('batching on / off: throughput', 'serving', 'serving, batching off', (x, y) => fmt(x.throughput / y.throughput, 2), '> 1 under concurrency, ≥ 0.9 at 1');
+  ratio('batching on / off: p50 latency', 'serving', 'serving, batching off', (x, y) => fmt(x.p50 / y.p50, 2), '');
+  lines.push(`| p99 at a fixed ${RATE} req/s | open | ${fmt(fixedRate.p99, 3)} ms | < 5 ms |`);
+  const single = get('serving', 1);
+  if (single) lines.push(`| the model's share of a sequential request: (c) p50 / serving p50 | 1 | ${fmt((100 * model.p50) / single.p50, 1)} % | |`);
+  for (const l of logChecks) lines.push(`| rows logged / expected, ${l.config}, ${l.segments} segments | all | ${l.rows} / ${l.expected} | equal after a clean stop |`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+await main();
