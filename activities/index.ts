@@ -5,6 +5,7 @@
 import { createDataActivities } from './data';
 import type { ActivityDeps } from './deps';
 import { createEvaluationActivities } from './evaluation';
+import { createMonitoringActivities } from './monitoring';
 import { createPromotionActivities } from './promotion';
 import { createRegistryActivities } from './registry';
 import { createReportActivities } from './report';
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createEvaluationActivities(deps),
     ...createReportActivities(deps),
     ...createPromotionActivities(deps),
+    ...createMonitoringActivities(deps),
   };
 }
 

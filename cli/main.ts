@@ -6,10 +6,12 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../core/config';
 import { registerDemoCommand } from './commands/demo';
 import { registerEvaluateCommands } from './commands/evaluate';
+import { registerInitCommand } from './commands/init';
 import { registerProcessCommands } from './commands/processes';
 import { registerPromotionCommands } from './commands/promotion';
 import { registerRegistryCommands } from './commands/registry';
 import { registerRunCommands } from './commands/runs';
+import { registerScoreCommand } from './commands/score';
 import { CliError, EXIT } from './errors';
 import { paint } from './format';
 
@@ -21,6 +23,8 @@ const program = new Command('ratchet')
 registerRunCommands(program);
 registerRegistryCommands(program);
 registerEvaluateCommands(program);
+registerInitCommand(program);
+registerScoreCommand(program);
 registerPromotionCommands(program);
 registerProcessCommands(program);
 registerDemoCommand(program);

@@ -133,6 +133,39 @@ const promotion = z.strictObject({
   criteria: liveCriteria.default({}),
 });
 
+/** What the monitor does when a check reaches its alert level (README: "Monitoring"). */
+export const MONITOR_ACTIONS = ['request_retrain', 'retrain', 'rollback', 'notify'] as const;
+
+/** Warn or alert levels of the monitor's checks; null switches one off, absent keeps the default. */
+const healthLevels = z.strictObject({
+  drifted_share: z.number().min(0).max(1).nullable().optional(),
+  feature_psi: z.number().positive().nullable().optional(),
+  prediction_psi: z.number().positive().nullable().optional(),
+  auc_drop: z.number().min(0).max(1).nullable().optional(),
+});
+
+const monitoring = z.strictObject({
+  /** How often the monitor checks the champion. */
+  interval: duration.default('1h'),
+  /** Live inputs and predictions of this much recent traffic are compared with the training reference. */
+  window: duration.default('24h'),
+  /** The now-test looks back this far: labels arrive late, so its window is longer. */
+  label_window: duration.default('7d'),
+  min_rows: z.number().int().positive().default(500),
+  min_labels: z.number().int().positive().default(200),
+  /** CBPE estimates only for a champion whose holdout ECE is at most this. */
+  estimate: z.strictObject({ max_holdout_ece: z.number().min(0).max(1).default(0.05) }).prefault({}),
+  policy: z
+    .strictObject({
+      warn: healthLevels.default({}),
+      alert: healthLevels.default({}),
+      min_auc: z.number().gt(0).lt(1).optional(),
+      action: z.enum(MONITOR_ACTIONS).default('request_retrain'),
+      cooldown: duration.default('24h'),
+    })
+    .prefault({}),
+});
+
 export const modelConfigSchema = z.strictObject({
   model: name,
   description: z.string().default(''),
@@ -176,6 +209,7 @@ export const modelConfigSchema = z.strictObject({
     expiry: duration.default('7d'),
   }),
   promotion: promotion.default({ stages: DEFAULT_STAGES.map((s) => ({ ...s })), analysis_interval: '10m', watch: '24h', operators: [], criteria: {} }),
+  monitoring: monitoring.prefault({}),
 });
 
 /** The file as written (after defaults). */

@@ -10,6 +10,8 @@ import type { z } from 'zod';
 import { DURATION, modelConfigSchema, type ModelConfigFile } from './config-schema';
 import type { FeatureSpec } from './types';
 import { DEFAULT_LIVE_CRITERIA, type LiveCriteria } from '../validation/live-analysis';
+import { DEFAULT_HEALTH_ALERT, DEFAULT_HEALTH_WARN, type HealthPolicy, type HealthThresholds } from '../validation/monitoring';
+import type { MONITOR_ACTIONS } from './config-schema';
 
 export interface PromotionStage {
   name: string;
@@ -28,13 +30,28 @@ export interface PromotionConfig {
   criteria: LiveCriteria;
 }
 
-export interface ModelConfig extends Omit<ModelConfigFile, 'features' | 'window' | 'approval' | 'trainer' | 'promotion'> {
+export type MonitorAction = (typeof MONITOR_ACTIONS)[number];
+
+export interface MonitoringConfig {
+  intervalMs: number;
+  windowMs: number;
+  labelWindowMs: number;
+  /** Warn and alert levels, the live-AUC floor and the data each check needs. */
+  health: HealthPolicy;
+  action: MonitorAction;
+  cooldownMs: number;
+  /** CBPE estimates are made only for a champion whose holdout ECE is at most this. */
+  maxHoldoutEce: number;
+}
+
+export interface ModelConfig extends Omit<ModelConfigFile, 'features' | 'window' | 'approval' | 'trainer' | 'promotion' | 'monitoring'> {
   /** Absolute path of the file this came from (sources resolve relative to it). */
   configPath: string;
   features: FeatureSpec[];
   window: { lookbackMs: number };
   approval: { approvers: string[]; admins: string[]; expiryMs: number };
   promotion: PromotionConfig;
+  monitoring: MonitoringConfig;
   trainer:
     | { kind: 'builtin-logistic'; params: { l2: number; max_iter: number; tol: number }; timeoutMs: number }
     | { kind: 'external'; command: string[]; params: Record<string, unknown>; timeoutMs: number; cwd: string };
@@ -153,6 +170,7 @@ function resolve(file: ModelConfigFile, configPath: string): ParseResult {
   });
   const names = file.promotion.stages.map((s) => s.name);
   if (new Set(names).size !== names.length) errors.push({ field: 'promotion.stages', message: 'stage names must be unique' });
+  const monitoring = resolveMonitoring(file.monitoring, errors);
   if (errors.length > 0) return { ok: false, errors, warnings };
 
   const dir = path.dirname(configPath);
@@ -175,9 +193,42 @@ function resolve(file: ModelConfigFile, configPath: string): ParseResult {
       operators: [...new Set([...file.promotion.operators, ...approvers, ...admins])],
       criteria: { ...DEFAULT_LIVE_CRITERIA, ...file.promotion.criteria },
     },
+    monitoring: monitoring!,
     trainer,
   };
   return { ok: true, config, warnings };
+}
+
+/** The monitoring section with defaults filled in; problems go to `errors` (then the result is unused). */
+function resolveMonitoring(m: ModelConfigFile['monitoring'], errors: ConfigProblem[]): MonitoringConfig | null {
+  const levels = (given: ModelConfigFile['monitoring']['policy']['warn'], defaults: Readonly<HealthThresholds>): HealthThresholds => ({
+    drifted_share: given.drifted_share === undefined ? defaults.drifted_share : given.drifted_share,
+    feature_psi: given.feature_psi === undefined ? defaults.feature_psi : given.feature_psi,
+    prediction_psi: given.prediction_psi === undefined ? defaults.prediction_psi : given.prediction_psi,
+    auc_drop: given.auc_drop === undefined ? defaults.auc_drop : given.auc_drop,
+  });
+  const warn = levels(m.policy.warn, DEFAULT_HEALTH_WARN);
+  const alert = levels(m.policy.alert, DEFAULT_HEALTH_ALERT);
+  for (const key of Object.keys(warn) as (keyof HealthThresholds)[]) {
+    if (warn[key] !== null && alert[key] !== null && warn[key]! > alert[key]!) {
+      errors.push({ field: `monitoring.policy.warn.${key}`, message: `${warn[key]} is above the alert level ${alert[key]}; a warning must come before the alert` });
+    }
+  }
+  if (m.policy.action === 'rollback' && m.policy.min_auc === undefined) {
+    errors.push({ field: 'monitoring.policy.min_auc', message: 'action "rollback" needs min_auc: the live AUC under which the previous champion comes back' });
+  }
+  const intervalMs = parseDuration(m.interval);
+  if (intervalMs <= 0) errors.push({ field: 'monitoring.interval', message: 'must be longer than 0, e.g. "1h"' });
+  if (errors.length > 0) return null;
+  return {
+    intervalMs,
+    windowMs: parseDuration(m.window),
+    labelWindowMs: parseDuration(m.label_window),
+    health: { warn, alert, min_auc: m.policy.min_auc ?? null, min_rows: m.min_rows, min_labels: m.min_labels },
+    action: m.policy.action,
+    cooldownMs: parseDuration(m.policy.cooldown),
+    maxHoldoutEce: m.estimate.max_holdout_ece,
+  };
 }
 
 // ---- error messages -------------------------------------------------------------------------

@@ -7,10 +7,14 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, open, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { TEMP_OWNER } from '../core/temp-files';
 
-/** A fresh name next to `finalPath`, recognisable as ours (`.tmp-`) if a crash leaves it behind. */
+/**
+ * A fresh name next to `finalPath`, recognisable as ours (`.tmp-`) if a crash leaves it behind,
+ * with the writer's host and pid so the next writer can remove it (removeOrphanedTemps).
+ */
 export function temporaryPathFor(finalPath: string): string {
-  return path.join(path.dirname(finalPath), `.tmp-${randomBytes(6).toString('hex')}-${path.basename(finalPath)}`);
+  return path.join(path.dirname(finalPath), `.tmp-${TEMP_OWNER}+${randomBytes(6).toString('hex')}-${path.basename(finalPath)}`);
 }
 
 export async function fsyncPath(target: string): Promise<void> {

@@ -14,6 +14,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { removeOrphanedTemps } from '../core/temp-files';
 import type { SnapshotManifest, TimeRange } from '../core/types';
 import { canonicalOrderSql, epochMicrosSql, requireTimeColumn } from './columns';
 import { hashRows } from './content-hash';
@@ -81,6 +82,8 @@ export async function pullSnapshot(input: PullSnapshotInput): Promise<SnapshotMa
   validateInput(input);
   const modelDir = path.join(input.snapshotDir, input.model);
   await mkdir(modelDir, { recursive: true });
+  // A pull killed mid-write left its temp file here; its retry (this call, often) removes it.
+  await removeOrphanedTemps(modelDir);
 
   return withDuckDB(async (connection) => {
     const pulled = await loadWindow(connection, input);

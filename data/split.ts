@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { removeOrphanedTemps } from '../core/temp-files';
 import type { SnapshotManifest, SplitManifest, SplitPart } from '../core/types';
 import { canonicalOrderSql, epochMicrosSql, requireLabelColumn, requireTimeColumn } from './columns';
 import { withDuckDB, quoteIdentifier } from './duckdb';
@@ -167,6 +168,7 @@ export async function splitByTime(manifest: SnapshotManifest, options: SplitOpti
   await requireSnapshotFile(manifest);
 
   await mkdir(snapshotDir, { recursive: true });
+  await removeOrphanedTemps(snapshotDir); // work folders of splits killed mid-write
   const workDir = temporaryPathFor(finalDir);
   await mkdir(workDir);
   try {

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { TEMP_OWNER } from '../core/temp-files';
 
 /** Temp files carry this marker so listings can skip what a crash left behind. */
 export const TEMP_MARKER = '.tmp-';
@@ -16,7 +17,7 @@ export function isTempFile(name: string): boolean {
 
 export async function writeFileAtomic(target: string, data: Uint8Array | string): Promise<void> {
   const dir = path.dirname(target);
-  const temp = path.join(dir, `${path.basename(target)}${TEMP_MARKER}${process.pid}-${randomBytes(6).toString('hex')}`);
+  const temp = path.join(dir, `${path.basename(target)}${TEMP_MARKER}${TEMP_OWNER}+${randomBytes(6).toString('hex')}`);
   const handle = await fs.open(temp, 'wx');
   try {
     await handle.writeFile(data);

@@ -14,6 +14,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { removeOrphanedTemps } from '../core/temp-files';
 import type { AuditContext, AuditRecord, ModelVersion, NewVersion, Routing } from '../core/types';
 import { appendLineDurable, ensureDirDurable, isNotFound, isTempFile, readJsonIfExists, writeFileAtomic } from './atomic-file';
 import { withFileLock, type FileLockOptions } from './file-lock';
@@ -246,7 +247,16 @@ export class FsRegistryStore implements RegistryStore {
   }
 
   private locked<T>(model: string, fn: () => Promise<T>): Promise<T> {
-    return withFileLock(path.join(this.modelDir(model), '.lock'), fn, this.lockOptions);
+    return withFileLock(
+      path.join(this.modelDir(model), '.lock'),
+      async () => {
+        // Writes of a process killed mid-way left temp files here; the next writer removes them.
+        await removeOrphanedTemps(this.modelDir(model));
+        await removeOrphanedTemps(this.versionsDir(model));
+        return fn();
+      },
+      this.lockOptions,
+    );
   }
 
   private async appendAudit(
@@ -269,6 +279,7 @@ export class FsRegistryStore implements RegistryStore {
       if (!isNotFound(error)) throw error;
     }
     await ensureDirDurable(path.dirname(file));
+    await removeOrphanedTemps(path.dirname(file));
     await writeFileAtomic(file, data);
   }
 

@@ -2,15 +2,20 @@
  * Seeded, paired, percentile bootstrap of every metric.
  *
  * A replicate resamples the n rows with replacement, which is the same as giving row r the weight
- * "how many times r was drawn". Each model's rows are sorted once (scored.ts); a replicate is then
- * one linear weighted scan per model instead of a re-sort, which is what makes 1,000 replicates
- * over a million rows feasible. Paired: the candidate and the baseline are scanned with the SAME
- * counts in every replicate, so the delta's interval reflects the models' difference rather than
- * two independent sampling noises.
+ * "how many times r was drawn" (an exact multinomial resample, not the Poisson approximation).
+ * Each model's rows are sorted once (scored.ts); a replicate is then one linear weighted scan per
+ * model instead of a re-sort, which is what makes 1,000 replicates over a million rows feasible.
+ * Paired: the candidate and the baseline are scanned with the SAME counts in every replicate, so
+ * the delta's interval reflects the models' difference rather than two independent sampling noises.
  *
  * Slices and groups share the replicates too: their scans read the global counts of their own
  * rows, so a slice's resample size varies from replicate to replicate, exactly as when the naive
- * bootstrap resamples the whole table and then filters.
+ * bootstrap resamples the whole table and then filters. All targets of a side (overall and every
+ * slice) are laid end to end and scanned in one call per replicate (bootstrap-plan.ts).
+ *
+ * Replicate r draws from its own stream (seeded by the r-th four words of the seed's stream), so
+ * the replicates can run on several threads (bootstrap-pool.ts) and give the same values on one
+ * thread or many.
  */
 
 import type { Rng } from './rng';

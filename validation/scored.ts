@@ -274,11 +274,10 @@ const TINY = 1e-300;
  * deoptimised at the loop exit. Warmed up at module load (see the end of this file).
  *
  * Nothing in the loop branches on a weight: the branches test only the row's flags, which do not
- * change between bootstrap replicates and are predicted well. A branch on a random weight (e.g.
- * "did this tie group gain positives?") is mispredicted a third of the time and, when the weight
- * comes from a random address, stalls on that load; without it a replicate scan is several times
- * faster. Hence the precision step is computed at every group end: dtp is 0 where no positive was
- * added, and TINY keeps 0 / 0 at 0 (tp + fp + TINY equals tp + fp whenever tp + fp >= 1).
+ * change between bootstrap replicates and are predicted well, whereas a branch on a random weight
+ * (e.g. "did this tie group gain positives?") is mispredicted a good part of the time. Hence the
+ * precision step is computed at every group end: dtp is 0 where no positive was added, and TINY
+ * keeps 0 / 0 at 0 (tp + fp + TINY equals tp + fp whenever tp + fp >= 1).
  *
  * tp and fp are int32 (`| 0`): integer adds instead of float adds. Safe while the total weight is
  * below 2^31 (a resample of n rows has total weight n).

@@ -2,3 +2,5 @@
 export { retrain } from './retrain';
 export { promotion } from './promotion';
 export { rollback } from './rollback';
+export { monitor } from './monitor';
+export { scheduledRetrain } from './scheduled-retrain';

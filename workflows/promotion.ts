@@ -50,9 +50,8 @@ const analysis = proxyActivities<Activities>({
 type Command = { kind: 'abort' | 'advance'; user: string; reason: string };
 
 export async function promotion(input: PromotionInput): Promise<PromotionResult> {
-  const config = await registry.loadConfig.executeWithOptions({ summary: 'read the promotion plan' }, [{ configPath: input.configPath, model: input.model }]);
-  const plan = config.promotion;
-  const state = new PromotionState(input, plan);
+  // Handlers first: a query or an operator may arrive before the plan is read.
+  const state = new PromotionState(input);
   setHandler(promotionStatusQuery, () => state.status);
   setHandler(pauseUpdate, (op) => state.pause(op.user, op.reason ?? 'paused by operator'), { validator: (op) => state.validate(op, 'pause') });
   setHandler(resumeUpdate, (op) => state.resume(op.user), { validator: (op) => state.validate(op, 'resume') });
@@ -62,6 +61,10 @@ export async function promotion(input: PromotionInput): Promise<PromotionResult>
   setHandler(advanceUpdate, (op) => state.command({ kind: 'advance', user: op.user, reason: op.reason ?? 'advanced by operator' }), {
     validator: (op) => state.validate(op, 'advance'),
   });
+
+  const config = await registry.loadConfig.executeWithOptions({ summary: 'read the promotion plan' }, [{ configPath: input.configPath, model: input.model }]);
+  const plan = config.promotion;
+  state.setPlan(plan);
 
   try {
     const before = await registry.findChampion({ model: input.model });
@@ -105,6 +108,7 @@ async function runStage(
     { model: input.model, version: input.version, stage, criteria, actor: input.actor },
   ]);
   state.enterStage(index, stage, criteria);
+  state.logWindowStart = started.startedAt;
 
   for (;;) {
     const command = await state.waitForTick(plan.analysisIntervalMs);
@@ -148,8 +152,9 @@ async function watch(
   previousVersion: number,
   lastStage: PromotionStage | null,
 ): Promise<PromotionResult | null> {
+  // Log windows use the activities' (real) clock: the workflow clock may be skipped ahead in tests.
   const promotedAt = await registry.clock({});
-  const baselineFrom = state.status.stage?.startedAt ?? promotedAt;
+  const baselineFrom = state.logWindowStart ?? promotedAt;
   state.enterWatch(plan.watchMs, lastStage?.minSamples ?? plan.criteria.min_samples, plan.criteria);
   const deadline = Date.now() + plan.watchMs;
   while (Date.now() < deadline) {
@@ -198,18 +203,18 @@ class PromotionState {
   private paused = false;
   private pending: Command | null = null;
   private stageStartedAt = 0;
+  private plan: PromotionConfig | null = null;
+  /** When the current stage's routing took effect, by the activities' clock (prediction log time). */
+  logWindowStart: string | null = null;
 
-  constructor(
-    private readonly input: PromotionInput,
-    private readonly plan: PromotionConfig,
-  ) {
+  constructor(private readonly input: PromotionInput) {
     this.status = {
       model: input.model,
       version: input.version,
       champion: null,
       phase: 'starting',
       stage: null,
-      stages: plan.stages.map((s) => s.name),
+      stages: [],
       timeInStageMs: 0,
       pausedReason: null,
       criteria: null,
@@ -219,6 +224,11 @@ class PromotionState {
       reason: null,
       events: [],
     };
+  }
+
+  setPlan(plan: PromotionConfig): void {
+    this.plan = plan;
+    this.status.stages = plan.stages.map((s) => s.name);
   }
 
   enterStage(index: number, stage: PromotionStage, criteria: LiveCriteria): void {
@@ -241,7 +251,7 @@ class PromotionState {
   enterWatch(watchMs: number, minSamples: number, criteria: LiveCriteria): void {
     this.stageStartedAt = Date.now();
     this.status.phase = 'watching';
-    this.status.stage = { index: this.plan.stages.length, name: 'watch', mode: 'full', percent: 100, startedAt: new Date(this.stageStartedAt).toISOString(), minDurationMs: watchMs, minSamples };
+    this.status.stage = { index: this.status.stages.length, name: 'watch', mode: 'full', percent: 100, startedAt: new Date(this.stageStartedAt).toISOString(), minDurationMs: watchMs, minSamples };
     this.status.criteria = { ...criteria, min_samples: minSamples };
     this.status.latest = null;
     this.log(`watching v${this.input.version} at 100 % for ${humanDuration(watchMs)}`);
@@ -274,6 +284,7 @@ class PromotionState {
 
   validate(op: OperatorInput, action: string): void {
     if (!op?.user) throw new Error('the operator is missing (--as USER)');
+    if (!this.plan) throw new Error('the promotion is starting: retry in a moment');
     if (!this.plan.operators.includes(op.user)) {
       throw new Error(`${op.user} may not ${action} promotions of ${this.input.model}; operators: ${this.plan.operators.join(', ')}`);
     }

@@ -1,12 +1,10 @@
 /** ratchet dev | worker | serve: the long-running processes. */
 import type { Command } from 'commander';
-import { NativeConnection } from '@temporalio/worker';
 import { ratchetPaths } from '../../core/paths';
-import { openRegistry } from '../../registry/open';
-import { createPipelineWorker } from '../../workers/pipeline/worker';
+import { runPipelineWorkerProcess, SettingsError } from '../../workers/pipeline/main';
 import { startServingWorker } from '../../workers/serving/main';
-import { temporalTarget } from '../../workers/temporal-connection';
-import { quietTemporalRuntime, startStack } from '../stack';
+import { CliError, EXIT } from '../errors';
+import { startStack } from '../stack';
 
 export function registerProcessCommands(program: Command): void {
   program
@@ -34,17 +32,15 @@ export function registerProcessCommands(program: Command): void {
 
   program
     .command('worker')
-    .description('run the pipeline worker alone (connects to TEMPORAL_ADDRESS)')
-    .action(async () => {
-      quietTemporalRuntime();
-      const target = temporalTarget();
-      const paths = ratchetPaths();
-      const connection = await NativeConnection.connect({ address: target.address });
-      const worker = await createPipelineWorker({ connection, namespace: target.namespace, deps: { paths, store: openRegistry(paths) } });
-      process.stderr.write(`pipeline worker polling ${target.address} (${target.namespace})\n`);
-      // The SDK's Runtime turns SIGINT/SIGTERM into a graceful shutdown within shutdownGraceTime.
-      await worker.run();
-      await connection.close();
+    .description('run the pipeline worker alone (connects to TEMPORAL_ADDRESS): JSON logs on stdout, metrics on RATCHET_METRICS_PORT')
+    .option('--shutdown-grace <duration>', 'how long in-flight activities may finish after SIGTERM (default: RATCHET_SHUTDOWN_GRACE, else 30s)')
+    .action(async (opts) => {
+      try {
+        process.exitCode = await runPipelineWorkerProcess({ shutdownGrace: opts.shutdownGrace });
+      } catch (err) {
+        if (err instanceof SettingsError) throw new CliError(err.message, EXIT.usage);
+        throw err;
+      }
     });
 
   program

@@ -3,9 +3,10 @@
  * stateless and scale horizontally; Temporal hands out the work.
  */
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type ActivityInterceptorsFactory, type WorkflowBundleOption, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { PIPELINE_TASK_QUEUE } from '../../workflows/definitions';
+import { autoHeartbeat } from './auto-heartbeat';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 
@@ -23,8 +24,14 @@ export interface PipelineWorkerOptions {
   taskQueue?: string;
   deps: ActivityDeps;
   /** How long in-flight activities may finish after SIGTERM before they are cancelled. */
-  shutdownGraceTime?: string;
+  shutdownGraceTime?: string | number;
+  /** After the grace time, how long cancelled activities get before run() gives up on them. */
+  shutdownForceTime?: string | number;
   identity?: string;
+  /** More activity interceptors (logging, metrics) from the process hosting the worker. */
+  activityInterceptors?: ActivityInterceptorsFactory[];
+  /** A prebuilt bundle (bundleWorkflowCode, or { codePath }); default: bundled once per process. */
+  workflowBundle?: WorkflowBundleOption;
 }
 
 export async function createPipelineWorker(options: PipelineWorkerOptions): Promise<Worker> {
@@ -32,9 +39,11 @@ export async function createPipelineWorker(options: PipelineWorkerOptions): Prom
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue ?? PIPELINE_TASK_QUEUE,
-    workflowBundle: await workflowBundle(),
+    workflowBundle: options.workflowBundle ?? (await workflowBundle()),
     activities: createActivities(options.deps),
+    interceptors: { activity: [autoHeartbeat, ...(options.activityInterceptors ?? [])] },
     shutdownGraceTime: options.shutdownGraceTime ?? '30s',
+    ...(options.shutdownForceTime !== undefined ? { shutdownForceTime: options.shutdownForceTime } : {}),
     ...(options.identity ? { identity: options.identity } : {}),
     // Training and evaluation are CPU-bound: on small machines, more than two at once only thrash.
     maxConcurrentActivityTaskExecutions: 4,

@@ -108,12 +108,13 @@ export async function startServingWorker(options: ServingWorkerOptions, env: Nod
   serving.app.log.info({ workerId, predictionLog: serving.log?.where ?? 'off', publicUrl: publicUrl ?? null }, 'serving worker started');
 
   let announcer: NodeJS.Timeout | null = null;
+  let announcing: Promise<void> = Promise.resolve();
   if (publicUrl) {
     // Served models: the fixed list, or [] for "whatever the registry holds" (new models included).
     const announce = () =>
-      store
+      (announcing = store
         .announceServingWorker({ id: workerId, url: publicUrl, models: options.models ?? [], at: new Date().toISOString() })
-        .catch((error: Error) => serving.app.log.warn({ err: error }, 'could not announce this worker in the serving directory; retrying'));
+        .catch((error: Error) => serving.app.log.warn({ err: error }, 'could not announce this worker in the serving directory; retrying')));
     await announce();
     announcer = setInterval(announce, options.announceIntervalMs ?? ANNOUNCE_INTERVAL_MS).unref();
   }
@@ -122,6 +123,7 @@ export async function startServingWorker(options: ServingWorkerOptions, env: Nod
     workerId,
     close: async () => {
       if (announcer) clearInterval(announcer);
+      await announcing; // no announcement lands after close
       await stop();
     },
   };
