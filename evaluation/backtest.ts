@@ -10,11 +10,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { GateConfig } from '../validation/gates';
 import type { FeatureSpec, TimeRange } from '../core/types';
 import { writeTimePartitions, type PartitionUnit, type TimePartition } from '../data/partitions';
 import type { DataSource } from '../data/source';
-import { METRIC_NAMES, runGates, type Interval, type MetricValues, type Verdict } from '../validation';
+import { METRIC_NAMES, runGates, type GateConfig, type Interval, type MetricValues, type Verdict } from '../validation';
 import { evaluateModels } from './evaluate-models';
 
 export interface BacktestVersion {

@@ -545,6 +545,7 @@ function summaryJson(p: Proposal, out: string) {
     excluded: p.excluded,
     segments: p.segments,
     protected_suggested: p.protectedSuggestions,
+    suggested_as_of: asOfHint(p.time),
   };
 }
 
