@@ -7,11 +7,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ConfigError, loadModelConfig, type ModelConfig } from '../core/config';
 import type { GateResult, ModelVersion, Routing, SnapshotManifest, VersionStatus } from '../core/types';
 import { promoteToChampion } from '../registry/lifecycle';
+import { applyOverride, GateOverrideError } from '../validation';
 import { currentWorkflowId, type ActivityDeps } from './deps';
 import type { ChampionRef, EvaluationSummary } from './evaluation';
 import type { TrainedCandidate } from './training';
 
-export function createRegistryActivities({ store }: ActivityDeps) {
+export function createRegistryActivities({ store, now = () => new Date() }: ActivityDeps) {
   const workflowId = currentWorkflowId;
 
   return {
@@ -75,6 +76,24 @@ export function createRegistryActivities({ store }: ActivityDeps) {
       const current = await store.getVersion(input.model, input.version);
       if (current.status === input.status) return; // a retry after success
       await store.updateVersion(input.model, input.version, { status: input.status }, { actor: input.actor, reason: input.reason, workflowId: input.workflowId });
+    },
+
+    /** An admin passes a failed gate with a written reason: recorded on the version and in the audit log. */
+    async overrideGate(input: { model: string; version: number; gates: GateResult[]; gate: string; by: string; reason: string; admins: string[] }): Promise<GateResult[]> {
+      const current = await store.getVersion(input.model, input.version);
+      const done = current.gates.find((g) => g.gate === input.gate && g.override?.by === input.by);
+      if (done) return current.gates; // a retry after success
+      let updated: GateResult[];
+      try {
+        updated = applyOverride(input.gates, input.gate, { by: input.by, reason: input.reason, at: now().toISOString() }, input.admins);
+      } catch (err) {
+        if (err instanceof GateOverrideError) throw ApplicationFailure.nonRetryable(err.message, 'GateOverrideError');
+        throw err;
+      }
+      const ctx = { actor: input.by, reason: `override of gate ${input.gate}: ${input.reason}`, workflowId: workflowId() };
+      await store.updateVersion(input.model, input.version, { gates: updated }, ctx);
+      await store.recordEvent(input.model, { action: 'override', version: input.version, details: { gate: input.gate, reason: input.reason } }, ctx);
+      return updated;
     },
 
     async setReportPath(input: { model: string; version: number; reportPath: string }): Promise<void> {

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../core/config';
 import { registerDemoCommand } from './commands/demo';
 import { registerEvaluateCommands } from './commands/evaluate';
+import { registerOperationsCommands } from './commands/operations';
 import { registerInitCommand } from './commands/init';
 import { registerProcessCommands } from './commands/processes';
 import { registerPromotionCommands } from './commands/promotion';
@@ -26,6 +27,7 @@ registerEvaluateCommands(program);
 registerInitCommand(program);
 registerScoreCommand(program);
 registerPromotionCommands(program);
+registerOperationsCommands(program);
 registerProcessCommands(program);
 registerDemoCommand(program);
 

@@ -7,6 +7,7 @@ import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@te
 import {
   approveUpdate,
   FINAL_STAGES,
+  overrideUpdate,
   PIPELINE_TASK_QUEUE,
   rejectUpdate,
   statusQuery,
@@ -83,6 +84,10 @@ export async function approveRun(client: Client, runId: string, user: string, co
   const sha = artifactSha256 ?? (await runStatus(client, runId)).candidate?.sha256;
   if (!sha) throw new CliError(`run ${runId} has no candidate yet; wait until it is awaiting_approval (\`ratchet status ${runId}\`)`);
   return decide(() => client.workflow.getHandle(runId).executeUpdate(approveUpdate, { args: [{ user, comment, artifactSha256: sha }] }));
+}
+
+export async function overrideGate(client: Client, runId: string, user: string, gate: string, reason: string): Promise<RunStatus> {
+  return decide(() => client.workflow.getHandle(runId).executeUpdate(overrideUpdate, { args: [{ user, gate, reason }] }));
 }
 
 export async function rejectRun(client: Client, runId: string, user: string, reason: string): Promise<RunStatus> {

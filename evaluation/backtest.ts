@@ -10,10 +10,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { FeatureSpec, TimeRange } from '../core/types';
+import type { FeatureSpec, TimeRange, Verdict } from '../core/types';
 import { writeTimePartitions, type PartitionUnit, type TimePartition } from '../data/partitions';
 import type { DataSource } from '../data/source';
-import { METRIC_NAMES, runGates, type GateConfig, type Interval, type MetricValues, type Verdict } from '../validation';
+import { METRIC_NAMES, runGates, type GateConfig, type Interval, type MetricValues } from '../validation';
 import { evaluateModels } from './evaluate-models';
 
 export interface BacktestVersion {

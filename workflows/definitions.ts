@@ -48,6 +48,12 @@ export interface RejectInput {
   reason: string;
 }
 
+export interface OverrideInput {
+  user: string;
+  gate: string;
+  reason: string;
+}
+
 export interface Decision {
   kind: 'approved' | 'rejected';
   user: string;
@@ -67,6 +73,8 @@ export interface RunStatus {
   initiator: string;
   asOf: string;
   approvers: string[];
+  /** May override a failed gate with a written reason (the model's approval.admins). */
+  admins: string[];
   snapshot: { snapshotId: string; rows: number; timeRange: { from: string; to: string } | null } | null;
   candidate: { version: number | null; sha256: string; trainer: string } | null;
   champion: { version: number; sha256: string } | null;
@@ -83,6 +91,7 @@ export interface RunStatus {
 export const statusQuery = defineQuery<RunStatus>('status');
 export const approveUpdate = defineUpdate<RunStatus, [ApproveInput]>('approve');
 export const rejectUpdate = defineUpdate<RunStatus, [RejectInput]>('reject');
+export const overrideUpdate = defineUpdate<RunStatus, [OverrideInput]>('override');
 
 export interface PromotionInput {
   model: string;

@@ -17,13 +17,16 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { ModelConfig } from '../core/config';
+import type { GateResult } from '../core/types';
 import {
   approveUpdate,
   FINAL_STAGES,
+  overrideUpdate,
   promotionWorkflowId,
   rejectUpdate,
   statusQuery,
   type ApproveInput,
+  type OverrideInput,
   type RejectInput,
   type RetrainInput,
   type RunStage,
@@ -54,6 +57,18 @@ export async function retrain(input: RetrainInput): Promise<RunOutcome> {
   setHandler(approveUpdate, (approval) => run.decide({ kind: 'approved', user: approval.user, text: approval.comment ?? '' }), {
     validator: (approval) => run.validateApproval(approval),
   });
+  setHandler(
+    overrideUpdate,
+    async (override) => {
+      const updated = await short.overrideGate.executeWithOptions({ summary: `${override.user} overrides ${override.gate}` }, [
+        { model: input.model, version: run.status.candidate!.version!, gates: run.status.gates, gate: override.gate, by: override.user, reason: override.reason, admins: run.status.admins },
+      ]);
+      run.applyGates(updated);
+      await run.writeReport?.();
+      return run.status;
+    },
+    { validator: (override) => run.validateOverride(override) },
+  );
   setHandler(rejectUpdate, (rejection) => run.decide({ kind: 'rejected', user: rejection.user, text: rejection.reason }), {
     validator: (rejection) => run.validateRejection(rejection),
   });
@@ -62,6 +77,7 @@ export async function retrain(input: RetrainInput): Promise<RunOutcome> {
     run.enter('pulling');
     const config = await short.loadConfig.executeWithOptions({ summary: 'read the model config' }, [{ configPath: input.configPath, model: input.model }]);
     run.status.approvers = config.approval.approvers;
+    run.status.admins = config.approval.admins;
     const snapshot = await dataWork.pullData.executeWithOptions({ summary: `pull ${config.model} data up to ${input.asOf}` }, [
       { config, asOf: input.asOf },
     ]);
@@ -92,11 +108,12 @@ export async function retrain(input: RetrainInput): Promise<RunOutcome> {
 
     run.enter('gating');
     const gates = await short.runGates.executeWithOptions({ summary: 'run the gates' }, [{ config, evaluation, hasChampion: champion !== null }]);
-    run.status.gates = gates.results;
-    run.status.blockingFailures = gates.blockingFailures;
+    run.applyGates(gates.results);
 
     run.enter('registering');
-    const blocked = gates.blockingFailures.length > 0;
+    // A failed blocking gate ends the run, unless the model has admins who may override it with
+    // a written reason: then the run waits for an override (and an approval) like any other.
+    const blocked = gates.blockingFailures.length > 0 && config.approval.admins.length === 0;
     const version = await short.registerCandidate.executeWithOptions({ summary: blocked ? 'register as rejected' : 'register candidate' }, [
       {
         runId: run.status.runId,
@@ -112,11 +129,14 @@ export async function retrain(input: RetrainInput): Promise<RunOutcome> {
     run.status.candidate = { ...run.status.candidate, version: version.version };
     run.index([
       { key: RATCHET_CANDIDATE_VERSION, value: version.version },
-      { key: RATCHET_VERDICT, value: blocked ? 'blocked' : 'passed' },
+      { key: RATCHET_VERDICT, value: gates.blockingFailures.length ? 'blocked' : 'passed' },
     ]);
-    run.status.reportPath = await short.writeReport.executeWithOptions({ summary: 'write the HTML report' }, [
-      { runId: run.status.runId, config, evaluation, gates: gates.results, version: version.version, snapshot, candidate, champion },
-    ]);
+    // The report is rewritten when an admin overrides a gate, so it always shows what is decided on.
+    run.writeReport = () =>
+      short.writeReport.executeWithOptions({ summary: 'write the HTML report' }, [
+        { runId: run.status.runId, config, evaluation, gates: run.status.gates, version: version.version, snapshot, candidate, champion },
+      ]);
+    run.status.reportPath = await run.writeReport();
 
     if (blocked) {
       await short.notify({
@@ -193,6 +213,7 @@ function trainer(config: ModelConfig) {
 
 class RunState {
   readonly status: RunStatus;
+  writeReport?: () => Promise<string>;
   /**
    * Runs started with Ratchet's search attributes (the CLI and schedules set them) keep them
    * current; a server that has not registered them (the time-skipping test server) would fail
@@ -212,6 +233,7 @@ class RunState {
       initiator: input.initiator,
       asOf: input.asOf,
       approvers: [],
+      admins: [],
       snapshot: null,
       candidate: null,
       champion: null,
@@ -251,6 +273,12 @@ class RunState {
     if (!approvers.includes(approval.user)) {
       throw new Error(`${approval.user} is not an approver of ${this.status.model}; approvers: ${approvers.join(', ')}`);
     }
+    if (this.status.blockingFailures.length > 0) {
+      throw new Error(
+        `blocking gate${this.status.blockingFailures.length > 1 ? 's' : ''} failed: ${this.status.blockingFailures.join(', ')}; ` +
+          `an admin (${this.status.admins.join(', ')}) may override with \`ratchet override ${this.status.runId} --gate <gate> --as <admin> --reason <text>\``,
+      );
+    }
     if (approval.user === initiator) {
       throw new Error(`${approval.user} started this run and cannot approve it: four eyes — ask one of ${approvers.filter((a) => a !== initiator).join(', ')}`);
     }
@@ -259,6 +287,24 @@ class RunState {
         `artifact hash mismatch: the approval is for ${approval.artifactSha256?.slice(0, 12) || '(none)'} but the candidate is ${candidate?.sha256.slice(0, 12)}; re-read the report of this run`,
       );
     }
+  }
+
+  validateOverride(override: OverrideInput): void {
+    this.requireDecidable(override?.user);
+    if (!this.status.admins.includes(override.user)) {
+      throw new Error(`${override.user} may not override gates of ${this.status.model}; admins: ${this.status.admins.join(', ') || 'none configured'}`);
+    }
+    if (!override.reason?.trim()) throw new Error('an override needs a written reason (--reason TEXT)');
+    const gate = this.status.gates.find((g) => g.gate === override.gate);
+    if (!gate) throw new Error(`no gate named ${override.gate}; gates of this run: ${this.status.gates.map((g) => g.gate).join(', ')}`);
+    if (gate.verdict !== 'fail') throw new Error(`gate ${override.gate} did not fail (${gate.verdict}): nothing to override`);
+    if (gate.override) throw new Error(`gate ${override.gate} was already overridden by ${gate.override.by}`);
+  }
+
+  applyGates(gates: GateResult[]): RunStatus {
+    this.status.gates = gates;
+    this.status.blockingFailures = gates.filter((g) => g.verdict === 'fail' && g.blocking && !g.override).map((g) => g.gate);
+    return this.status;
   }
 
   validateRejection(rejection: RejectInput): void {

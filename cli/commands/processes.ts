@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { ratchetPaths } from '../../core/paths';
 import { runPipelineWorkerProcess, SettingsError } from '../../workers/pipeline/main';
-import { startServingWorker } from '../../workers/serving/main';
+import { optionsFromArgs, startServingWorker } from '../../workers/serving/main';
 import { CliError, EXIT } from '../errors';
 import { startStack } from '../stack';
 
@@ -49,8 +49,11 @@ export function registerProcessCommands(program: Command): void {
     .option('--port <port>', 'port', process.env.PORT ?? '8080')
     .option('--host <host>', 'interface to bind', process.env.HOST ?? '127.0.0.1')
     .action(async (opts) => {
-      const paths = ratchetPaths();
-      const serving = await startServingWorker({ registryRoot: paths.registry, host: opts.host, port: Number(opts.port) });
+      // The serving worker's own reading of the environment (RATCHET_REGISTRY, RATCHET_API_KEYS,
+      // RATCHET_SERVING_URL, ...), so `ratchet serve` in a container honours what compose sets;
+      // without RATCHET_REGISTRY, the registry in the state folder.
+      const env = { ...process.env, RATCHET_REGISTRY: process.env.RATCHET_REGISTRY || ratchetPaths().registry };
+      const serving = await startServingWorker(optionsFromArgs(['--host', opts.host, '--port', String(opts.port)], env), env);
       process.stderr.write(`serving worker at ${serving.url}\n`);
       await waitForSignal();
       await serving.close();

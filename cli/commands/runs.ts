@@ -4,7 +4,7 @@ import { FINAL_STAGES, type RunStatus } from '../../workflows/definitions';
 import { CliError, EXIT } from '../errors';
 import { duration, num, paint, StatusLine, table, verdict } from '../format';
 import { resolveModelConfig } from '../model-config';
-import { approveRun, rejectRun, runStatus, startRetrain, waitForStage } from '../runs';
+import { approveRun, overrideGate, rejectRun, runStatus, startRetrain, waitForStage } from '../runs';
 import { connectClient } from '../temporal-client';
 
 export function registerRunCommands(program: Command): void {
@@ -71,6 +71,24 @@ export function registerRunCommands(program: Command): void {
     });
 
   program
+    .command('override')
+    .description('an admin passes a failed gate of a run with a written reason (recorded in the registry, report and audit log)')
+    .argument('<run-id>')
+    .requiredOption('--gate <name>', 'the failed gate, as `ratchet status` names it')
+    .requiredOption('--as <user>', 'admin of the model (approval.admins)')
+    .requiredOption('--reason <text>', 'why the failure is acceptable')
+    .option('--json', 'print JSON')
+    .action(async (runId: string, opts) => {
+      const { client, close } = await connectClient();
+      try {
+        const status = await overrideGate(client, runId, opts.as, opts.gate, opts.reason);
+        print(opts.json, status, () => `${paint('overridden', 'yellow')} ${opts.gate} of ${runId} by ${opts.as}: ${opts.reason}\n${renderStatus(status)}`);
+      } finally {
+        await close();
+      }
+    });
+
+  program
     .command('reject')
     .description('reject the candidate of a run awaiting approval')
     .argument('<run-id>')
@@ -126,10 +144,18 @@ export function renderStatus(s: RunStatus): string {
     lines.push('', table(['metric', 'candidate', 'champion'], names.map((m) => [m, num(s.metrics!.candidate[m]), num(s.metrics!.champion?.[m])])));
   }
   if (s.gates.length) {
-    lines.push('', table(['gate', 'verdict', 'blocking', 'value', 'threshold', 'evidence'], s.gates.map((g) => [g.gate, verdict(g.verdict), g.blocking ? 'yes' : 'no', num(g.value), num(g.threshold), g.evidence])));
+    lines.push(
+      '',
+      table(
+        ['gate', 'verdict', 'blocking', 'value', 'threshold', 'evidence'],
+        s.gates.map((g) => [g.gate, verdict(g.verdict), g.override ? `overridden by ${g.override.by}` : g.blocking ? 'yes' : 'no', num(g.value), num(g.threshold), g.override ? `${g.evidence} — override: ${g.override.reason}` : g.evidence]),
+      ),
+    );
   }
   if (s.reportPath) lines.push('', `report: ${s.reportPath}`);
-  if (s.stage === 'awaiting_approval') {
+  if (s.stage === 'awaiting_approval' && s.blockingFailures.length) {
+    lines.push(paint(`blocked by ${s.blockingFailures.join(', ')}: an admin (${s.admins.join(', ')}) may override:`, 'red'), `  ratchet override ${s.runId} --gate ${s.blockingFailures[0]} --as <admin> --reason <text>`);
+  } else if (s.stage === 'awaiting_approval') {
     lines.push(`awaiting approval by ${s.approvers.filter((a) => a !== s.initiator).join(' or ')} until ${s.approvalDeadline}:`, `  ratchet approve ${s.runId} --as <user>`);
   }
   if (s.decision) lines.push(`${s.decision.kind} by ${s.decision.user} at ${s.decision.at}${s.decision.text ? `: ${s.decision.text}` : ''}`);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { FsRegistryStore } from '../../registry/fs-store';
-import { approveUpdate, promotionWorkflowId, rejectUpdate, statusQuery, type RunStatus } from '../../workflows/definitions';
+import { approveUpdate, overrideUpdate, promotionWorkflowId, rejectUpdate, statusQuery, type RunStatus } from '../../workflows/definitions';
 import type { retrain } from '../../workflows/retrain';
 import { RATCHET_MODEL, RATCHET_RUN_KIND } from '../../workflows/search-attributes';
 import { recordHistory } from '../helpers/histories';
@@ -18,6 +18,7 @@ const weekStart = (w: number) => new Date(new Date(`${SMALL_DEMO.start}T00:00:00
 
 const APPROVAL = `
 approval: { approvers: [alice, bob], admins: [alice], expiry: 7d }
+promotion: { stages: [], watch: 0s }
 gates:
   min_performance: { metric: auc, min: 0.6 }
   non_regression: { metric: auc, max_drop: 0.05 }
@@ -152,7 +153,8 @@ describe('retrain workflow on a real Temporal server', () => {
   });
 
   test('a candidate below the minimum performance is rejected with the failing gate named', async () => {
-    const config = await ws.writeConfig('blocked', APPROVAL.replace('min: 0.6', 'min: 0.99'));
+    // Without admins nobody may override: the run ends at once.
+    const config = await ws.writeConfig('blocked', APPROVAL.replace('min: 0.6', 'min: 0.99').replace('admins: [alice], ', ''));
     const handle = await start('blocked', config, 7);
     const outcome = await handle.result();
     assert.equal(outcome.stage, 'rejected');
@@ -162,6 +164,34 @@ describe('retrain workflow on a real Temporal server', () => {
     assert.equal(version.gates.find((g) => g.gate === 'min_performance')?.verdict, 'fail');
     assert.equal((await store.getRouting('credit')).champion, 1);
     await recordHistory(handle, 'retrain-blocked-by-gate', server.address);
+  });
+
+  test('an admin overrides a failed gate with a reason; then it can be approved; all of it recorded', async () => {
+    const config = await ws.writeConfig('override', APPROVAL.replace('min: 0.6', 'min: 0.99'));
+    const handle = await start('override', config, 9);
+    const waiting = await waitFor(handle, ['awaiting_approval', 'rejected']);
+    assert.equal(waiting.stage, 'awaiting_approval');
+    assert.deepEqual(waiting.blockingFailures, ['min_performance']);
+    const sha = waiting.candidate!.sha256;
+    const blocked = await refusal(handle.executeUpdate(approveUpdate, { args: [{ user: 'bob', artifactSha256: sha }] }));
+    assert.match(blocked, /blocking gate failed: min_performance; an admin \(alice\) may override/);
+    const notAdmin = await refusal(handle.executeUpdate(overrideUpdate, { args: [{ user: 'bob', gate: 'min_performance', reason: 'fine' }] }));
+    assert.match(notAdmin, /bob may not override gates of credit; admins: alice/);
+    const noReason = await refusal(handle.executeUpdate(overrideUpdate, { args: [{ user: 'alice', gate: 'min_performance', reason: '' }] }));
+    assert.match(noReason, /written reason/);
+
+    const overridden = await handle.executeUpdate(overrideUpdate, { args: [{ user: 'alice', gate: 'min_performance', reason: 'the floor is set too high for this quarter' }] });
+    assert.deepEqual(overridden.blockingFailures, []);
+    assert.equal(overridden.gates.find((g) => g.gate === 'min_performance')?.override?.by, 'alice');
+    await handle.executeUpdate(approveUpdate, { args: [{ user: 'bob', artifactSha256: sha }] });
+    const outcome = await handle.result();
+    assert.equal(outcome.stage, 'done');
+
+    const version = await store.getVersion('credit', outcome.version!);
+    assert.equal(version.gates.find((g) => g.gate === 'min_performance')?.override?.reason, 'the floor is set too high for this quarter');
+    assert.ok((await store.readAudit('credit')).some((a) => a.action === 'override' && a.actor === 'alice'));
+    const { readFile } = await import('node:fs/promises');
+    assert.match(await readFile(version.reportPath!, 'utf8'), /the floor is set too high for this quarter/);
   });
 
   test('a config error fails the run at once with the file, field and fix', async () => {

@@ -1,0 +1,20 @@
+import { writeFileSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+import { FsRegistryStore } from '../registry/fs-store';
+import { backtest } from '../evaluation/backtest';
+import { renderBacktestReport } from '../reports/backtest-report';
+import { demoWorkspace } from '../test/helpers/fixtures';
+import { registerDemoVersion } from '../test/helpers/live-traffic';
+const ws = await demoWorkspace();
+const store = new FsRegistryStore(ws.paths.registry);
+const a = await registerDemoVersion(ws, store, { first: 1, last: 4 }, { runId: 'a' });
+const b = await registerDemoVersion(ws, store, { first: 9, last: 11 }, { runId: 'b' });
+const r = await backtest({ model: 'credit', source: { kind: 'files', path: `${ws.dataDir}/*.parquet` }, timeColumn: 'applied_at', label: 'defaulted', segments: ['region','channel'], protected: ['age_band'], gates: { min_performance: { metric: 'auc', min: 0.78 } }, bootstrap: { replicates: 50, seed: 1 }, minSliceRows: 100, by: 'week',
+  versions: [a, b].map(({ version, bytes }) => ({ version: version.version, bytes, features: version.features, threshold: 0.5, trainedOn: version.snapshot!.timeRange })) });
+writeFileSync('.scratch-issue5/bt.html', renderBacktestReport(r, new Date().toISOString()));
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
+const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+await page.goto('file://' + process.cwd() + '/.scratch-issue5/bt.html');
+await page.screenshot({ path: '.scratch-issue5/bt.png', fullPage: true });
+await browser.close();
+await ws.cleanup();
