@@ -69,12 +69,16 @@ export async function startStack({ paths, serving = { port: 8080 }, log = () => 
       // The terminal belongs to the CLI: the serving worker's JSON log goes to a file.
       await mkdir(paths.logs, { recursive: true });
       const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' }, pino.destination({ dest: path.join(paths.logs, 'serving.log'), sync: false }));
+      const host = serving.host ?? '127.0.0.1';
       const serve = await startServingWorker({
         registryRoot: paths.registry,
-        host: serving.host ?? '127.0.0.1',
+        store,
+        host,
         port: serving.port,
         pollIntervalMs: 500,
         logger: logger as unknown as FastifyBaseLogger,
+        // Announced in the serving directory, so `ratchet rollback` can confirm this worker.
+        publicUrl: process.env.RATCHET_SERVING_URL || `http://${host}:${serving.port}`,
       });
       stops.push(() => serve.close());
       servingUrl = serve.url;

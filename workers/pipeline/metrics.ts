@@ -5,9 +5,10 @@
  * Everything is measured from the worker's side of the activity boundary, by an activity
  * interceptor: workflow code stays untouched and deterministic. Runs are counted when the activity
  * that records their outcome completes (registerCandidate, setVersionStatus, promoteToChampion,
- * rollbackRouting), gate failures from runGates' results. Each worker counts what it executed;
- * sum over workers in Prometheus. A retried activity that had already succeeded (its completion
- * lost in transit) counts again: rare, and the registry's audit log stays the exact record.
+ * rollbackRouting), gate failures from runGates' results, monitor alerts from raiseAlert. Each
+ * worker counts what it executed; sum over workers in Prometheus. A retried activity that had
+ * already succeeded (its completion lost in transit) counts again: rare, and the registry's audit
+ * log stays the exact record.
  *
  * The Temporal SDK's own metrics (task latencies, poller and slot counts, sticky cache) are served
  * by the SDK's Rust core on a second port; see main.ts.
@@ -37,6 +38,13 @@ export class PipelineMetrics {
     name: 'ratchet_pipeline_gate_failures_total',
     help: 'Gates that failed, by model, gate (slice and column suffixes dropped) and whether the gate blocks',
     labelNames: ['model', 'gate', 'blocking'] as const,
+    registers: [this.registry],
+  });
+
+  readonly alerts = new Counter({
+    name: 'ratchet_pipeline_monitor_alerts_total',
+    help: "Alerts the model monitor raised (notification and audit record), by model and level",
+    labelNames: ['model', 'level'] as const,
     registers: [this.registry],
   });
 
@@ -91,6 +99,7 @@ export class PipelineMetrics {
     const model = modelOf(args) ?? 'unknown';
     const outcome = runOutcome(activityType, args[0], result);
     if (outcome) this.runs.inc({ model, outcome });
+    if (activityType === 'raiseAlert') this.alerts.inc({ model, level: String((args[0] as { level?: unknown } | undefined)?.level ?? 'unknown') });
     for (const gate of failedGates(activityType, result)) {
       this.gateFailures.inc({ model, gate: gateFamily(gate.gate), blocking: String(gate.blocking) });
     }
