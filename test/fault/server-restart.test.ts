@@ -160,10 +160,21 @@ promotion: { stages: [], watch: 0s }
   assert.equal(scheduled('trainCandidate'), 1, 'training was scheduled once');
   assert.equal(worker.child.exitCode, null, `the pipeline worker survived both outages:\n${worker.output().slice(-2000)}`);
   assert.equal(worker.child.signalCode, null);
-  const trainingAttempts = events.filter((e) => e.activityTaskStartedEventAttributes && events.find((s) => s.eventId === e.activityTaskStartedEventAttributes!.scheduledEventId)?.activityTaskScheduledEventAttributes?.activityType?.name === 'trainCandidate');
+  // The training activity spanned the outage: scheduled before the stop, completed after the restart.
+  const trainScheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'trainCandidate')!;
+  const trainEvents = events.filter(
+    (e) =>
+      String(e.activityTaskStartedEventAttributes?.scheduledEventId ?? e.activityTaskCompletedEventAttributes?.scheduledEventId ?? '') === String(trainScheduled.eventId),
+  );
+  const trainStarted = trainEvents.find((e) => e.activityTaskStartedEventAttributes)!;
+  const trainCompleted = trainEvents.find((e) => e.activityTaskCompletedEventAttributes);
+  assert.ok(trainCompleted, 'training completed');
+  const millis = (e: (typeof events)[number]) => Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6);
+  assert.ok(millis(trainScheduled) < stop1, 'training was scheduled before the outage');
+  assert.ok(millis(trainCompleted) > start1, 'and completed after the restart');
 
   console.log(
-    `server restart: stop ${stopped1Ms} ms + start ${restart1Ms} ms mid-training (training attempt ${trainingAttempts[0]?.activityTaskStartedEventAttributes?.attempt ?? '?'}), ` +
+    `server restart: stop ${stopped1Ms} ms + start ${restart1Ms} ms mid-training (training attempt ${trainStarted.activityTaskStartedEventAttributes!.attempt}, ${millis(trainCompleted) - millis(trainScheduled)} ms in all), ` +
       `run reached approval ${resumedMs} ms after the restart; approval-wait restart: stop ${stopped2Ms} ms + start ${restart2Ms} ms`,
   );
 });
