@@ -8,7 +8,8 @@ import type { SnapshotManifest, SplitManifest } from '../core/types';
 import { checkData as runDataChecks, type DataCheckReport } from '../data/checks';
 import { pullSnapshot } from '../data/snapshot';
 import { splitByTime } from '../data/split';
-import type { ActivityDeps } from './deps';
+import { withCost } from './cost';
+import { currentWorkflowId, type ActivityDeps } from './deps';
 
 export function createDataActivities({ paths, now = () => new Date() }: ActivityDeps) {
   return {
@@ -16,19 +17,19 @@ export function createDataActivities({ paths, now = () => new Date() }: Activity
       const to = new Date(asOf);
       const from = new Date(to.getTime() - config.window.lookbackMs);
       heartbeat({ step: 'pull' });
-      return pullSnapshot({
+      return withCost(paths, currentWorkflowId(), 'pulling', () => pullSnapshot({
         model: config.model,
         source: config.source,
         timeColumn: config.time_column,
         window: { from: from.toISOString(), to: to.toISOString() },
         snapshotDir: paths.snapshots,
         now: now(),
-      });
+      }));
     },
 
     async checkData({ config, snapshot }: { config: ModelConfig; snapshot: SnapshotManifest }): Promise<DataCheckReport> {
       heartbeat({ step: 'check' });
-      return runDataChecks(snapshot, {
+      return withCost(paths, currentWorkflowId(), 'checking', () => runDataChecks(snapshot, {
         features: config.features,
         label: config.label,
         timeColumn: config.time_column,
@@ -36,18 +37,18 @@ export function createDataActivities({ paths, now = () => new Date() }: Activity
         minRows: config.data_checks.min_rows,
         maxNullRate: config.data_checks.max_null_rate,
         labelRate: config.data_checks.label_rate,
-      });
+      }));
     },
 
     async splitData({ config, snapshot }: { config: ModelConfig; snapshot: SnapshotManifest }): Promise<SplitManifest> {
       heartbeat({ step: 'split' });
-      return splitByTime(snapshot, {
+      return withCost(paths, currentWorkflowId(), 'splitting', () => splitByTime(snapshot, {
         timeColumn: config.time_column,
         label: config.label,
         holdoutFraction: config.split.holdout_fraction,
         validFraction: config.split.valid_fraction,
         outDir: paths.splits,
-      });
+      }));
     },
   };
 }

@@ -14,6 +14,7 @@ import { readTable } from '../data/read';
 import { evaluateModels } from '../evaluation/evaluate-models';
 import { writeFileAtomic } from '../registry/atomic-file';
 import { blockingFailures, driftReport, runGates as judge, type DriftReport, type EvaluationReport, type ImportanceResult, type MetricSet } from '../validation';
+import { withCost } from './cost';
 import type { ActivityDeps } from './deps';
 import type { TrainedCandidate } from './training';
 
@@ -33,6 +34,14 @@ export interface RunEvaluation {
   artifactBytes: number;
 }
 
+interface EvaluateInput {
+  runId: string;
+  config: ModelConfig;
+  split: SplitManifest;
+  candidate: TrainedCandidate;
+  champion: ChampionRef | null;
+}
+
 export interface EvaluationSummary {
   evaluationPath: string;
   rows: number;
@@ -45,67 +54,8 @@ export interface EvaluationSummary {
 
 export function createEvaluationActivities({ paths, store }: ActivityDeps) {
   return {
-    async evaluateCandidate({
-      runId,
-      config,
-      split,
-      candidate,
-      champion,
-    }: {
-      runId: string;
-      config: ModelConfig;
-      split: SplitManifest;
-      candidate: TrainedCandidate;
-      champion: ChampionRef | null;
-    }): Promise<EvaluationSummary> {
-      const championVersion = champion ? await store.getVersion(config.model, champion.version) : null;
-      const evaluated = await evaluateModels({
-        dataPath: split.holdout.path,
-        label: config.label,
-        candidate: { bytes: await readFile(candidate.modelPath), features: config.features },
-        baseline: championVersion ? { bytes: await store.readArtifact(config.model, championVersion.version), features: championVersion.features } : undefined,
-        sliceColumns: config.segments,
-        protectedColumns: config.protected,
-        threshold: config.threshold,
-        bootstrap: { replicates: config.evaluation.bootstrap, seed: config.evaluation.seed },
-        minSliceRows: config.evaluation.min_slice_rows,
-        importance: { metric: 'auc', repeats: 3, maxRows: 5000 },
-        onProgress: (step) => heartbeat({ step }),
-      });
-
-      // Drift of the fresh holdout against what the champion was trained on.
-      heartbeat({ step: 'drift' });
-      let drift: DriftReport | null = null;
-      let driftNote: string | undefined;
-      const reference = championVersion?.snapshot ? path.join(paths.snapshots, config.model, `${championVersion.snapshot.snapshotId}.parquet`) : null;
-      if (!reference) driftNote = 'no champion yet: nothing to compare the data with';
-      else if (!existsSync(reference)) driftNote = `the champion's training snapshot ${reference} is no longer on disk`;
-      else {
-        const { table } = await readTable(reference, { features: config.features });
-        drift = driftReport(table, evaluated.table, config.features);
-      }
-
-      const stored: RunEvaluation = {
-        report: evaluated.report,
-        importance: evaluated.importance,
-        drift,
-        driftNote,
-        latencyP99MsPerRow: evaluated.latencyP99MsPerRow,
-        artifactBytes: candidate.bytes,
-      };
-      const dir = runDir(paths, runId);
-      await mkdir(dir, { recursive: true });
-      const evaluationPath = path.join(dir, 'evaluation.json');
-      await writeFileAtomic(evaluationPath, JSON.stringify(stored));
-      return {
-        evaluationPath,
-        rows: evaluated.report.rows,
-        candidateMetrics: metricValues(evaluated.report.overall),
-        championMetrics: evaluated.report.baseline ? metricValues(evaluated.report.baseline.overall) : null,
-        latencyP99MsPerRow: evaluated.latencyP99MsPerRow,
-        artifactBytes: candidate.bytes,
-        driftedColumns: drift?.columns.filter((c) => c.drifted).map((c) => c.column) ?? [],
-      };
+    async evaluateCandidate(input: EvaluateInput): Promise<EvaluationSummary> {
+      return withCost(paths, input.runId, 'evaluating', () => evaluateOnce(input));
     },
 
     async runGates({ config, evaluation, hasChampion }: { config: ModelConfig; evaluation: EvaluationSummary; hasChampion: boolean }): Promise<{ results: GateResult[]; blockingFailures: string[] }> {
@@ -120,6 +70,58 @@ export function createEvaluationActivities({ paths, store }: ActivityDeps) {
       return { results, blockingFailures: blockingFailures(results).map((g) => g.gate) };
     },
   };
+
+  async function evaluateOnce({ runId, config, split, candidate, champion }: EvaluateInput): Promise<EvaluationSummary> {
+
+    const championVersion = champion ? await store.getVersion(config.model, champion.version) : null;
+    const evaluated = await evaluateModels({
+      dataPath: split.holdout.path,
+      label: config.label,
+      candidate: { bytes: await readFile(candidate.modelPath), features: config.features },
+      baseline: championVersion ? { bytes: await store.readArtifact(config.model, championVersion.version), features: championVersion.features } : undefined,
+      sliceColumns: config.segments,
+      protectedColumns: config.protected,
+      threshold: config.threshold,
+      bootstrap: { replicates: config.evaluation.bootstrap, seed: config.evaluation.seed },
+      minSliceRows: config.evaluation.min_slice_rows,
+      importance: { metric: 'auc', repeats: 3, maxRows: 5000 },
+      onProgress: (step) => heartbeat({ step }),
+    });
+
+    // Drift of the fresh holdout against what the champion was trained on.
+    heartbeat({ step: 'drift' });
+    let drift: DriftReport | null = null;
+    let driftNote: string | undefined;
+    const reference = championVersion?.snapshot ? path.join(paths.snapshots, config.model, `${championVersion.snapshot.snapshotId}.parquet`) : null;
+    if (!reference) driftNote = 'no champion yet: nothing to compare the data with';
+    else if (!existsSync(reference)) driftNote = `the champion's training snapshot ${reference} is no longer on disk`;
+    else {
+      const { table } = await readTable(reference, { features: config.features });
+      drift = driftReport(table, evaluated.table, config.features);
+    }
+
+    const stored: RunEvaluation = {
+      report: evaluated.report,
+      importance: evaluated.importance,
+      drift,
+      driftNote,
+      latencyP99MsPerRow: evaluated.latencyP99MsPerRow,
+      artifactBytes: candidate.bytes,
+    };
+    const dir = runDir(paths, runId);
+    await mkdir(dir, { recursive: true });
+    const evaluationPath = path.join(dir, 'evaluation.json');
+    await writeFileAtomic(evaluationPath, JSON.stringify(stored));
+    return {
+      evaluationPath,
+      rows: evaluated.report.rows,
+      candidateMetrics: metricValues(evaluated.report.overall),
+      championMetrics: evaluated.report.baseline ? metricValues(evaluated.report.baseline.overall) : null,
+      latencyP99MsPerRow: evaluated.latencyP99MsPerRow,
+      artifactBytes: candidate.bytes,
+      driftedColumns: drift?.columns.filter((c) => c.drifted).map((c) => c.column) ?? [],
+    };
+  }
 }
 
 export async function readEvaluation(file: string): Promise<RunEvaluation> {

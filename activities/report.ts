@@ -10,6 +10,7 @@ import type { GateResult, SnapshotManifest } from '../core/types';
 import { writeFileAtomic } from '../registry/atomic-file';
 import { renderRunReport } from '../reports/run-report';
 import { currentWorkflowId, type ActivityDeps } from './deps';
+import { readCosts } from './cost';
 import { readEvaluation, type ChampionRef, type EvaluationSummary } from './evaluation';
 import type { TrainedCandidate } from './training';
 
@@ -55,7 +56,7 @@ export function createReportActivities({ paths, store, now = () => new Date() }:
           protected: config.protected,
           threshold: config.threshold,
         },
-        cost: { stages: [], artifactBytes: candidate.bytes, snapshotBytes: await sizeOf(snapshot.path) },
+        cost: { stages: await readCosts(runDir(paths, input.runId)), artifactBytes: candidate.bytes, snapshotBytes: await sizeOf(snapshot.path) },
       });
       const reportPath = path.join(runDir(paths, input.runId), 'report.html');
       await writeFileAtomic(reportPath, html);

@@ -1,5 +1,7 @@
 /** retrain, status, approve, reject: the life of one retraining run from the command line. */
+import path from 'node:path';
 import type { Command } from 'commander';
+import { readCosts, type StageCost } from '../../activities/cost';
 import { FINAL_STAGES, type RunStatus } from '../../workflows/definitions';
 import { CliError, EXIT } from '../errors';
 import { duration, num, paint, StatusLine, table, verdict } from '../format';
@@ -46,7 +48,9 @@ export function registerRunCommands(program: Command): void {
       const { client, close } = await connectClient();
       try {
         const status = await runStatus(client, runId);
-        print(opts.json, status, () => renderStatus(status));
+        // The run's folder is on this machine when the CLI runs beside the worker (ratchet dev).
+        const costs = status.reportPath ? await readCosts(path.dirname(status.reportPath)) : [];
+        print(opts.json, { ...status, costs }, () => [renderStatus(status), renderCosts(costs)].filter(Boolean).join('\n\n'));
       } finally {
         await close();
       }
@@ -167,6 +171,14 @@ function stageColor(stage: string): string {
   if (stage === 'done') return paint(stage, 'green');
   if (['failed', 'rejected', 'expired'].includes(stage)) return paint(stage, 'red');
   return paint(stage, 'blue');
+}
+
+function renderCosts(costs: StageCost[]): string {
+  if (costs.length === 0) return '';
+  return table(
+    ['stage', 'wall', 'cpu', 'peak rss'],
+    costs.map((c) => [c.stage, duration(c.wallMs), duration(c.cpuMs), `${Math.round(c.peakRssBytes / 1048576)} MiB`]),
+  );
 }
 
 export function print(json: boolean | undefined, value: unknown, text: () => string): void {

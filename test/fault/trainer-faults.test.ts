@@ -120,6 +120,7 @@ test('hanging, crashing and garbage-writing trainers fail their runs with the re
      const fs = require('node:fs');
      fs.writeFileSync(out + '/model.onnx', 'PK this is a zip file, not a model');
      fs.writeFileSync(out + '/meta.json', JSON.stringify({ trainer: 'garbage' }));`,
+    '--', // the protocol's arguments go to the script, not to node
   ]);
 
   // Garbage: at once, one attempt, naming the file.

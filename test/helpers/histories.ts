@@ -14,7 +14,9 @@ export const HISTORIES_DIR = path.resolve(import.meta.dirname, '..', 'fixtures',
 
 export async function recordHistory(handle: WorkflowHandle, name: string, address: string): Promise<void> {
   if (process.env.RATCHET_RECORD_HISTORIES !== '1') return;
-  const json = execFileSync(ensureTool(TEMPORAL_CLI), ['workflow', 'show', '--workflow-id', handle.workflowId, '--address', address, '--output', 'json'], {
+  // A handle for one run (getHandle(id, runId)) records that run, e.g. one that continued as new.
+  const run = handle.runId ? ['--run-id', handle.runId] : [];
+  const json = execFileSync(ensureTool(TEMPORAL_CLI), ['workflow', 'show', '--workflow-id', handle.workflowId, ...run, '--address', address, '--output', 'json'], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });

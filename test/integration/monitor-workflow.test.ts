@@ -139,6 +139,7 @@ monitoring:
     const result = await handle.result();
     assert.equal(result.checks, 8);
     await recordHistory(handle, 'monitor-drift', env.address);
+    await recordHistory(env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId), 'monitor-continue-as-new', env.address);
   } finally {
     await stop();
   }

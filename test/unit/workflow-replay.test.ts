@@ -22,7 +22,7 @@ test('recorded histories exist for every workflow type', () => {
       return history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
     }),
   );
-  for (const type of ['retrain', 'promotion', 'rollback']) assert.ok(types.has(type), `no recorded history of ${type}`);
+  for (const type of ['retrain', 'promotion', 'rollback', 'monitor', 'scheduledRetrain']) assert.ok(types.has(type), `no recorded history of ${type}`);
 });
 
 for (const file of files) {
