@@ -26,7 +26,7 @@ import { readLoggedFeatures, readPredictionLog, type PredictionLog } from '../da
 import { readSchema, readTable } from '../data/read';
 import { OnnxModel } from '../scoring/onnx-model';
 import { computeMetrics, driftReport, predictionDrift, type DriftReport, type MetricSet } from '../validation';
-import { assessHealth, type HealthAssessment } from '../validation/monitoring';
+import { assessHealth, worstDrift, type HealthAssessment } from '../validation/monitoring';
 import { estimatePerformance, type PerformanceEstimate } from '../validation/performance-estimate';
 import { segmentHealth, selectRows, type SegmentHealth } from '../validation/segment-health';
 import { currentWorkflowId, type ActivityDeps } from './deps';
@@ -82,25 +82,7 @@ export function createMonitoringActivities({ paths, store }: ActivityDeps) {
       const [log, inputs] = await Promise.all([readPredictionLog(query), readLoggedFeatures({ ...query, features: version.features })]);
       if (inputs.rowCount !== log.rowCount) throw new Error(`the prediction log changed while it was read (${log.rowCount} predictions, ${inputs.rowCount} feature rows); the check is retried`);
 
-      const windowFrom = to - m.windowMs;
-      const labelFrom = to - m.labelWindowMs;
-      const inWindow: number[] = [];
-      const labelled: number[] = [];
-      const unlabelledInWindow: number[] = [];
-      let requests = 0;
-      let nowTestRows = 0;
-      for (let i = 0; i < log.rowCount; i++) {
-        const ok = log.status[i] === 'ok' && !Number.isNaN(log.score[i]!);
-        if (log.at[i]! >= windowFrom) {
-          requests++;
-          if (ok) inWindow.push(i);
-          if (ok && Number.isNaN(log.groundTruth[i]!)) unlabelledInWindow.push(i);
-        }
-        if (ok && log.at[i]! >= labelFrom) {
-          nowTestRows++;
-          if (!Number.isNaN(log.groundTruth[i]!)) labelled.push(i);
-        }
-      }
+      const { inWindow, labelled, unlabelledInWindow, requests, nowTestRows } = windowRows(log, to - m.windowMs, to - m.labelWindowMs);
       const notes: string[] = [];
       const scores = (rows: number[]) => Float64Array.from(rows, (i) => log.score[i]!);
       const labels = Float64Array.from(labelled, (i) => log.groundTruth[i]!);
@@ -133,7 +115,7 @@ export function createMonitoringActivities({ paths, store }: ActivityDeps) {
       const health = assessHealth(
         {
           rows: inWindow.length,
-          drift: drift ? { drifted_share: drift.drifted_share, worst: worstColumn(drift) } : null,
+          drift: drift ? { drifted_share: drift.drifted_share, worst: worstDrift(drift.columns) } : null,
           prediction_psi: prediction?.psi ?? null,
           live: { labelled: labelled.length, positives: labels.reduce((n, y) => n + y, 0), auc: liveMetrics?.auc ?? null },
           holdout_auc: holdoutAuc,
@@ -156,7 +138,7 @@ export function createMonitoringActivities({ paths, store }: ActivityDeps) {
         drift: drift && {
           drifted_share: drift.drifted_share,
           drifted_columns: drift.drifted_columns,
-          worst: worstColumn(drift),
+          worst: worstDrift(drift.columns),
           columns: drift.columns.map((c) => ({ column: c.column, psi: c.psi, verdict: c.verdict })),
         },
         prediction,
@@ -306,10 +288,30 @@ function emptyCheck(config: ModelConfig, at: string, window: MonitorCheck['windo
   };
 }
 
-function worstColumn(drift: DriftReport): { column: string; psi: number } | null {
-  let worst: { column: string; psi: number } | null = null;
-  for (const c of drift.columns) if (c.psi !== null && (worst === null || c.psi > worst.psi)) worst = { column: c.column, psi: c.psi };
-  return worst;
+/**
+ * The rows of the log each part of the check uses: scored rows of the drift window, labelled rows
+ * of the label window (the now-test), and the drift window's unlabelled rows (the estimate).
+ */
+function windowRows(log: PredictionLog, windowFrom: number, labelFrom: number) {
+  const inWindow: number[] = [];
+  const labelled: number[] = [];
+  const unlabelledInWindow: number[] = [];
+  let requests = 0;
+  let nowTestRows = 0;
+  for (let i = 0; i < log.rowCount; i++) {
+    const ok = log.status[i] === 'ok' && !Number.isNaN(log.score[i]!);
+    const hasLabel = !Number.isNaN(log.groundTruth[i]!);
+    if (log.at[i]! >= windowFrom) {
+      requests++;
+      if (ok) inWindow.push(i);
+      if (ok && !hasLabel) unlabelledInWindow.push(i);
+    }
+    if (ok && log.at[i]! >= labelFrom) {
+      nowTestRows++;
+      if (hasLabel) labelled.push(i);
+    }
+  }
+  return { inWindow, labelled, unlabelledInWindow, requests, nowTestRows };
 }
 
 function metric(version: ModelVersion, name: string): number | null {

@@ -208,6 +208,10 @@ export const modelConfigSchema = z.strictObject({
     admins: z.array(z.string().min(1)).default([]),
     expiry: duration.default('7d'),
   }),
+  /** How quickly a crashed worker's data, training and evaluation work is retried elsewhere. */
+  timeouts: z
+    .strictObject({ heartbeat: duration.default('2m') })
+    .default({ heartbeat: '2m' }),
   promotion: promotion.default({ stages: DEFAULT_STAGES.map((s) => ({ ...s })), analysis_interval: '10m', watch: '24h', operators: [], criteria: {} }),
   monitoring: monitoring.prefault({}),
 });

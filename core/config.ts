@@ -44,7 +44,7 @@ export interface MonitoringConfig {
   maxHoldoutEce: number;
 }
 
-export interface ModelConfig extends Omit<ModelConfigFile, 'features' | 'window' | 'approval' | 'trainer' | 'promotion' | 'monitoring'> {
+export interface ModelConfig extends Omit<ModelConfigFile, 'features' | 'window' | 'approval' | 'trainer' | 'promotion' | 'monitoring' | 'timeouts'> {
   /** Absolute path of the file this came from (sources resolve relative to it). */
   configPath: string;
   features: FeatureSpec[];
@@ -52,6 +52,8 @@ export interface ModelConfig extends Omit<ModelConfigFile, 'features' | 'window'
   approval: { approvers: string[]; admins: string[]; expiryMs: number };
   promotion: PromotionConfig;
   monitoring: MonitoringConfig;
+  /** Heartbeat timeout of data, training and evaluation activities: a crashed worker's work moves on after it. */
+  timeouts: { heartbeatMs: number };
   trainer:
     | { kind: 'builtin-logistic'; params: { l2: number; max_iter: number; tol: number }; timeoutMs: number }
     | { kind: 'external'; command: string[]; params: Record<string, unknown>; timeoutMs: number; cwd: string };
@@ -194,6 +196,7 @@ function resolve(file: ModelConfigFile, configPath: string): ParseResult {
       criteria: { ...DEFAULT_LIVE_CRITERIA, ...file.promotion.criteria },
     },
     monitoring: monitoring!,
+    timeouts: { heartbeatMs: parseDuration(file.timeouts.heartbeat) },
     trainer,
   };
   return { ok: true, config, warnings };

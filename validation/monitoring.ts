@@ -137,6 +137,13 @@ export function assessHealth(m: HealthMeasurements, policy: HealthPolicy): Healt
 /** A CBPE estimate of the AUC drop: a warning at most (see the module comment). */
 const Z95 = 1.959963984540054;
 
+/** The column with the largest PSI (the one an alert names), or null when none has one. */
+export function worstDrift(columns: readonly { column: string; psi: number | null }[]): { column: string; psi: number } | null {
+  let worst: { column: string; psi: number } | null = null;
+  for (const c of columns) if (c.psi !== null && (worst === null || c.psi > worst.psi)) worst = { column: c.column, psi: c.psi };
+  return worst;
+}
+
 /**
  * Standard error of an AUC estimate from `positives` and `negatives` rows (Hanley & McNeil, 1982):
  * the exponential approximation of the score distributions. Infinity when a class is empty.

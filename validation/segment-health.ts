@@ -8,6 +8,7 @@
 import type { ColumnTable, FeatureSpec } from '../core/types';
 import { driftReport } from './drift';
 import { computeMetrics } from './metrics';
+import { worstDrift } from './monitoring';
 import { groupRows } from './slices';
 
 export interface SegmentSide {
@@ -67,7 +68,7 @@ export function segmentHealth(input: SegmentHealthInput): SegmentHealth[] {
       if (rows.length >= minRows && refRows.length >= minRows) {
         const report = driftReport(selectRows(input.reference.table, refRows), selectRows(input.current.table, rows), input.features);
         drifted = report.drifted_columns;
-        for (const c of report.columns) if (c.psi !== null && (worst === null || c.psi > worst.psi)) worst = { column: c.column, psi: c.psi };
+        worst = worstDrift(report.columns);
       } else notes.push(`drift needs ${minRows} rows on both sides (live ${rows.length}, reference ${refRows.length})`);
       let auc: number | null = null;
       if (labelRows.length >= minRows) {

@@ -36,16 +36,20 @@ import { promotion } from './promotion';
 import { humanDuration } from '../core/duration';
 import { RATCHET_CANDIDATE_VERSION, RATCHET_MODEL, RATCHET_STAGE, RATCHET_VERDICT } from './search-attributes';
 
+// Registry, gate and report steps take seconds: a short timeout moves them on quickly after a crash.
 const short = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
+  startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
 });
 
-const dataWork = proxyActivities<Activities>({
-  startToCloseTimeout: '20 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5 },
-});
+/** Data pulls, checks, splits and evaluation heartbeat; the heartbeat timeout comes from the config. */
+function dataWork(config: ModelConfig) {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: '20 minutes',
+    heartbeatTimeout: config.timeouts.heartbeatMs,
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5 },
+  });
+}
 
 export type RunOutcome = Pick<RunStatus, 'runId' | 'model' | 'stage' | 'gates' | 'blockingFailures' | 'reportPath' | 'decision'> & {
   version: number | null;
@@ -78,18 +82,18 @@ export async function retrain(input: RetrainInput): Promise<RunOutcome> {
     const config = await short.loadConfig.executeWithOptions({ summary: 'read the model config' }, [{ configPath: input.configPath, model: input.model }]);
     run.status.approvers = config.approval.approvers;
     run.status.admins = config.approval.admins;
-    const snapshot = await dataWork.pullData.executeWithOptions({ summary: `pull ${config.model} data up to ${input.asOf}` }, [
+    const snapshot = await dataWork(config).pullData.executeWithOptions({ summary: `pull ${config.model} data up to ${input.asOf}` }, [
       { config, asOf: input.asOf },
     ]);
     run.status.snapshot = { snapshotId: snapshot.snapshotId, rows: snapshot.rows, timeRange: snapshot.timeRange };
 
     run.enter('checking');
-    const checks = await dataWork.checkData.executeWithOptions({ summary: `check ${snapshot.rows} rows` }, [{ config, snapshot }]);
+    const checks = await dataWork(config).checkData.executeWithOptions({ summary: `check ${snapshot.rows} rows` }, [{ config, snapshot }]);
     if (!checks.ok) {
       const failed = checks.checks.filter((c) => c.verdict === 'fail').map((c) => c.evidence);
       throw ApplicationFailure.nonRetryable(`data checks failed: ${failed.join('; ')}`, 'DataCheckFailed');
     }
-    const split = await dataWork.splitData.executeWithOptions({ summary: 'time-based train/valid/holdout split' }, [{ config, snapshot }]);
+    const split = await dataWork(config).splitData.executeWithOptions({ summary: 'time-based train/valid/holdout split' }, [{ config, snapshot }]);
 
     run.enter('training');
     const candidate = await trainer(config).trainCandidate.executeWithOptions({ summary: `train ${config.trainer.kind}` }, [
@@ -100,7 +104,7 @@ export async function retrain(input: RetrainInput): Promise<RunOutcome> {
     run.enter('evaluating');
     const champion = await short.findChampion.executeWithOptions({ summary: 'look up the champion' }, [{ model: config.model }]);
     run.status.champion = champion;
-    const evaluation = await dataWork.evaluateCandidate.executeWithOptions(
+    const evaluation = await dataWork(config).evaluateCandidate.executeWithOptions(
       { summary: champion ? `evaluate against champion v${champion.version}` : 'evaluate (first run: no champion)' },
       [{ runId: run.status.runId, config, split, candidate, champion }],
     );
@@ -206,7 +210,7 @@ export async function retrain(input: RetrainInput): Promise<RunOutcome> {
 function trainer(config: ModelConfig) {
   return proxyActivities<Activities>({
     startToCloseTimeout: config.trainer.timeoutMs,
-    heartbeatTimeout: '1 minute',
+    heartbeatTimeout: config.timeouts.heartbeatMs,
     retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: ['InvalidTrainerOutput'] },
   });
 }

@@ -335,9 +335,10 @@ export function propose(profile: DataProfile, label: LabelStats, time: TimeStats
       protectedSuggestions.push(c.name);
       continue;
     }
-    if (c.nonNull === 0) excluded.push({ column: c.name, why: 'empty on every row' });
+    // 'other' first: such columns (lists, structs, blobs) are not counted, so they look empty.
+    if (c.kind === 'other') excluded.push({ column: c.name, why: `type ${c.type} is neither a number nor a category` });
+    else if (c.nonNull === 0) excluded.push({ column: c.name, why: 'empty on every row' });
     else if (c.kind === 'time') excluded.push({ column: c.name, why: `a raw ${c.type} is no model input; derive a duration from it if it matters` });
-    else if (c.kind === 'other') excluded.push({ column: c.name, why: `type ${c.type} is neither a number nor a category` });
     else if (c.distinct === 1) excluded.push({ column: c.name, why: 'the same value on every row' });
     else if (c.kind === 'numeric' || c.kind === 'boolean') {
       if (c.integer && c.distinct === c.nonNull && c.nonNull === rows) excluded.push({ column: c.name, why: 'a unique integer per row: an identifier' });

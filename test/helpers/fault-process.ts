@@ -27,13 +27,17 @@ export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
   readyPattern: RegExp;
   readyTimeoutMs?: number;
+  /** Flags for node itself, e.g. --expose-gc. */
+  nodeArgs?: string[];
+  /** Open an IPC channel (child.send / process.on('message')). */
+  ipc?: boolean;
 }
 
 export async function spawnTsx(options: SpawnOptions): Promise<ChildHandle> {
-  const child = spawn(process.execPath, ['--import', 'tsx', options.script, ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', options.script, ...(options.args ?? [])], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
   const keep = (chunk: Buffer) => {

@@ -12,10 +12,10 @@ import { ensureTool, TEMPORAL_CLI } from '../../workers/temporal-tools';
 
 export const HISTORIES_DIR = path.resolve(import.meta.dirname, '..', 'fixtures', 'histories');
 
-export async function recordHistory(handle: WorkflowHandle, name: string, address: string): Promise<void> {
+/** `runId` records one run of the workflow (e.g. one that continued as new) instead of the latest. */
+export async function recordHistory(handle: WorkflowHandle, name: string, address: string, runId?: string): Promise<void> {
   if (process.env.RATCHET_RECORD_HISTORIES !== '1') return;
-  // A handle for one run (getHandle(id, runId)) records that run, e.g. one that continued as new.
-  const run = handle.runId ? ['--run-id', handle.runId] : [];
+  const run = runId ? ['--run-id', runId] : [];
   const json = execFileSync(ensureTool(TEMPORAL_CLI), ['workflow', 'show', '--workflow-id', handle.workflowId, ...run, '--address', address, '--output', 'json'], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,

@@ -35,7 +35,7 @@ export async function registerDemoVersion(
   ws: DemoWorkspace,
   store: RegistryStore,
   weeks: { first: number; last: number },
-  options: { runId: string; champion?: boolean },
+  options: { runId: string; champion?: boolean; /** Learn the labels backwards: a broken model that still scores. */ inverted?: boolean },
 ): Promise<{ version: ModelVersion; bytes: Uint8Array }> {
   const snapshot = await pullSnapshot({
     model: 'credit',
@@ -51,7 +51,8 @@ export async function registerDemoVersion(
     rowCount: to - from,
     columns: Object.fromEntries(Object.entries(table.columns).map(([k, c]) => [k, c.slice(from, to)])),
   });
-  const fitted = fitLogistic(rows(0, cut), labels!.slice(0, cut), DEMO_FEATURES, { l2: 1 });
+  const trainLabels = labels!.slice(0, cut).map((y) => (options.inverted ? 1 - y : y));
+  const fitted = fitLogistic(rows(0, cut), trainLabels, DEMO_FEATURES, { l2: 1 });
   const bytes = logisticToOnnx(fitted, { modelName: 'credit-test', producerVersion: '0' });
   const holdoutScores = await scoreWith(bytes, rows(cut, table.rowCount));
   const holdout = computeMetrics(labels!.slice(cut), holdoutScores, { threshold: 0.5 });

@@ -23,7 +23,8 @@ export function compileApiKeyCheck(keys: readonly string[]): ApiKeyCheck | null 
   };
 }
 
-function presentedKey(headers: IncomingHttpHeaders): string | null {
+/** The key a request presents (Authorization: Bearer, or X-API-Key), valid or not. */
+export function presentedKey(headers: IncomingHttpHeaders): string | null {
   const auth = headers.authorization;
   if (typeof auth === 'string' && auth.startsWith('Bearer ')) return auth.slice(7).trim();
   const header = headers['x-api-key'];

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { RegistryStore } from '../../registry/store';
-import { compileApiKeyCheck } from './api-keys';
+import { compileApiKeyCheck, presentedKey } from './api-keys';
 import { registerFeedbackRoute } from './feedback-route';
 import { toHttpError } from './http-errors';
 import { ServingMetrics } from './metrics';
@@ -14,6 +14,7 @@ import type { MicroBatchOptions } from './micro-batcher';
 import { ModelPool } from './model-pool';
 import { registerPredictRoute } from './predict-route';
 import { openServingLog, type ServingLog, type ServingLogOptions } from './prediction-log';
+import { RateLimiter, rateLimitHook, type RateLimitOptions } from './rate-limit';
 import { MAX_INSTANCES } from './request-validation';
 import { ShadowScorer } from './shadow';
 
@@ -41,6 +42,8 @@ export interface ServingAppOptions {
   log?: Omit<ServingLogOptions, 'events'>;
   /** Micro-batching of concurrent single-row requests; false: off. Default DEFAULT_BATCHING. */
   batching?: MicroBatchOptions | false;
+  /** Per-client token bucket on the /v1 routes (rate-limit.ts); absent or false: no limit. */
+  rateLimit?: RateLimitOptions | false;
 }
 
 /**
@@ -123,6 +126,13 @@ export async function buildServingApp(options: ServingAppOptions): Promise<Servi
   // JSON only: a text/plain body would otherwise reach the handler as a string.
   app.removeContentTypeParser('text/plain');
   const apiKeyCheck = compileApiKeyCheck(options.apiKeys ?? []);
+  if (options.rateLimit) {
+    // Before the body is read: a flood costs a map lookup per request, not a JSON parse.
+    const limit = rateLimitHook(new RateLimiter(options.rateLimit), (headers) => (apiKeyCheck?.(headers) ? presentedKey(headers) : null));
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.url.startsWith('/v1/')) await limit(request, reply);
+    });
+  }
   registerPredictRoute(app, { pool, metrics, shadow, apiKeyCheck, log: log?.predictions ?? null, now });
   registerFeedbackRoute(app, { pool, apiKeyCheck, log: log?.feedback ?? null, now });
 

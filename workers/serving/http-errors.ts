@@ -28,7 +28,8 @@ export class HttpError extends Error {
 const FASTIFY_REQUEST_ERRORS: Record<string, { code: string; message: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: {
     code: 'invalid_json',
-    message: 'the request body is not valid JSON: send a JSON object such as {"features": {...}}',
+    // The parser refuses prototype-poisoning keys with the same error as a syntax error.
+    message: 'the request body is not valid JSON, or holds a "__proto__" or "constructor.prototype" key, which is refused: send a JSON object such as {"features": {...}}',
   },
   FST_ERR_CTP_EMPTY_JSON_BODY: {
     code: 'invalid_json',

@@ -15,6 +15,7 @@
  *   RATCHET_SERVING_URL     the URL other machines reach this worker at: when set, the worker
  *                           announces itself in the registry's serving directory now and every 10 s
  *   RATCHET_SERVING_ID      its id there and in log file names (default: from the URL, or host-pid)
+ *   RATCHET_RATE_LIMIT      per-client limit on the /v1 routes, e.g. "50/s" or "3000/m:100" (burst); default none
  *
  * SIGTERM/SIGINT: stop accepting, finish in-flight requests, score queued shadow rows, flush the
  * prediction log, close sessions, exit 0 (1 if log rows could not be written).
@@ -32,6 +33,7 @@ import type { RegistryStore } from '../../registry/store';
 import { buildServingApp } from './app';
 import type { MicroBatchOptions } from './micro-batcher';
 import { defaultWorkerId } from './prediction-log';
+import { parseRateLimit, type RateLimitOptions } from './rate-limit';
 
 export interface ServingWorkerOptions {
   /** Registry directory or postgres:// URL; ignored when `store` is given. */
@@ -57,6 +59,8 @@ export interface ServingWorkerOptions {
   announceIntervalMs?: number;
   /** Micro-batching of single-row requests; default: the app's DEFAULT_BATCHING. */
   batching?: MicroBatchOptions | false;
+  /** Per-client rate limit (rate-limit.ts). Default: RATCHET_RATE_LIMIT, else none. */
+  rateLimit?: RateLimitOptions | false;
 }
 
 export interface ServingWorker {
@@ -85,6 +89,7 @@ export async function startServingWorker(options: ServingWorkerOptions, env: Nod
       logger,
       log: location === 'off' ? undefined : { location, workerId, flushIntervalMs: options.logFlushIntervalMs },
       batching: options.batching,
+      rateLimit: options.rateLimit ?? (env.RATCHET_RATE_LIMIT ? parseRateLimit(env.RATCHET_RATE_LIMIT) : false),
     });
   } catch (error) {
     await owned?.close?.();

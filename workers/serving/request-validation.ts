@@ -135,13 +135,17 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** A value as an error message shows it: type and a short preview. */
+/**
+ * A value as an error message shows it: type and a short preview. Objects are not serialised:
+ * a client's object may be megabytes, or nested deeper than JSON.stringify's stack allows.
+ */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   if (Array.isArray(value)) return 'an array';
   if (value === null) return 'null';
-  return `${typeof value} ${JSON.stringify(value)}`;
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${String(value)}`;
 }
 
 function fieldError(code: FieldError['code'], field: string, message: string): FieldError {

@@ -1,0 +1,13 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { FsRegistryStore } from '../registry/fs-store';
+import { demoWorkspace } from '../test/helpers/fixtures';
+import { registerDemoVersion, writeLiveTraffic } from '../test/helpers/live-traffic';
+const ws = await demoWorkspace();
+const store = new FsRegistryStore(ws.paths.registry);
+const champion = await registerDemoVersion(ws, store, { first: 1, last: 4 }, { runId: 'smoke-v1', champion: true });
+const now = Date.now();
+await writeLiveTraffic({ logDir: path.join(ws.paths.logs, 'predictions'), ws, ...champion, days: [{ week: 6, startMs: now - 20 * 3600e3 }, { week: 10, startMs: now - 3 * 3600e3 }], labelShare: 0.5 });
+const cfg = await ws.writeConfig('credit', `approval: { approvers: [alice, bob] }\nmonitoring: { interval: 1h, policy: { action: request_retrain } }\n`);
+writeFileSync('.scratch-issue5/smoke-env', `export RATCHET_HOME=${ws.paths.home}\nexport CFG=${cfg}\n`);
+console.log(ws.paths.home, cfg);
