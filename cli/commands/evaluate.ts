@@ -74,10 +74,15 @@ export function registerEvaluateCommands(program: Command): void {
       opts.current = path.resolve(opts.current);
       const [ref, cur] = await Promise.all([readSchema(opts.reference), readSchema(opts.current)]);
       const shared = ref.filter((c) => cur.some((d) => d.name === c.name));
-      const wanted: string[] = opts.columns ? String(opts.columns).split(',').map((c: string) => c.trim()) : shared.map((c) => c.name);
+      // Times and binary blobs are not distributions to compare: left out unless asked for by name.
+      const comparable = (type: string) => !/TIMESTAMP|DATE|TIME|INTERVAL|BLOB|BIT/i.test(type);
+      const wanted: string[] = opts.columns
+        ? String(opts.columns).split(',').map((c: string) => c.trim())
+        : shared.filter((c) => comparable(c.type)).map((c) => c.name);
       const specs: FeatureSpec[] = wanted.map((name) => {
         const column = shared.find((c) => c.name === name);
         if (!column) throw new CliError(`column "${name}" is not in both files; shared columns: ${shared.map((c) => c.name).join(', ')}`, 2);
+        if (!comparable(column.type)) throw new CliError(`column "${name}" is ${column.type}: drift is measured on numeric and categorical columns only`, 2);
         return { name, type: /CHAR|TEXT|STRING|BOOL|ENUM|UUID/i.test(column.type) ? 'categorical' : 'numeric' };
       });
       const [reference, current] = await Promise.all([readTable(opts.reference, { features: specs }), readTable(opts.current, { features: specs })]);
