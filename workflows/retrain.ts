@@ -42,12 +42,20 @@ const short = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
 });
 
-/** Data pulls, checks, splits and evaluation heartbeat; the heartbeat timeout comes from the config. */
+/**
+ * The heartbeat timeout comes from the config. Runs started before `timeouts` existed carry a
+ * config without it in their history, so a default keeps their replay deterministic.
+ */
+function heartbeatTimeout(config: ModelConfig): number {
+  return config.timeouts?.heartbeatMs ?? 120_000;
+}
+
+/** Data pulls, checks, splits and evaluation heartbeat. */
 function dataWork(config: ModelConfig) {
   return proxyActivities<Activities>({
     startToCloseTimeout: '20 minutes',
-    heartbeatTimeout: config.timeouts.heartbeatMs,
-    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5 },
+    heartbeatTimeout: heartbeatTimeout(config),
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5, nonRetryableErrorTypes: ['ArtifactIntegrityError'] },
   });
 }
 
@@ -210,7 +218,7 @@ export async function retrain(input: RetrainInput): Promise<RunOutcome> {
 function trainer(config: ModelConfig) {
   return proxyActivities<Activities>({
     startToCloseTimeout: config.trainer.timeoutMs,
-    heartbeatTimeout: config.timeouts.heartbeatMs,
+    heartbeatTimeout: heartbeatTimeout(config),
     retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: ['InvalidTrainerOutput'] },
   });
 }
