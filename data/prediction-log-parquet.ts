@@ -14,7 +14,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { ensureDirDurable } from '../registry/atomic-file';
@@ -46,7 +45,11 @@ export interface ParquetLogWriterOptions {
 interface DuckSession {
   instance: DuckDBInstance;
   connection: DuckDBConnection;
-  /** A private temp directory for the NDJSON each write stages. */
+  /**
+   * `<logDir>/.staging/<workerId>`: this writer's NDJSON staging files, removed on close. Inside
+   * the log directory, so a killed worker's leftovers sit next to its log (never read: no model
+   * name starts with a dot) instead of in the machine's temp directory.
+   */
   staging: string;
 }
 
@@ -103,7 +106,8 @@ export class ParquetLogWriter {
 
   private open(): Promise<DuckSession> {
     this.opening ??= (async () => {
-      const staging = await fs.mkdtemp(path.join(os.tmpdir(), 'ratchet-log-staging-'));
+      const staging = path.join(this.logDir, '.staging', this.workerId);
+      await fs.mkdir(staging, { recursive: true });
       // One thread: the writer must not compete with request handling for the cores.
       const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
       const connection = await instance.connect();

@@ -32,6 +32,7 @@ import {
 } from './records';
 import { applyRoutingPatch, defaultRouting, routedVersions, sameRouting } from './routing';
 import {
+  ArtifactIntegrityError,
   InvalidInputError,
   RegistryError,
   assertAuditContext,
@@ -314,6 +315,10 @@ export class FsRegistryStore implements RegistryStore {
     return path.join(this.modelDir(model), 'audit.jsonl');
   }
   private artifactPath(sha256: string): string {
+    // The hash comes from a version record on disk: never let an altered one name a path.
+    if (!/^[0-9a-f]{64}$/.test(sha256)) {
+      throw new ArtifactIntegrityError(`artifact hash ${JSON.stringify(sha256)} is not a sha256 (64 hex digits): the version record was altered; restore it from backup`);
+    }
     return path.join(this.root, 'artifacts', 'sha256', `${sha256}.onnx`);
   }
 }

@@ -42,6 +42,9 @@ function regenerateFixtures(): void {
   }
 }
 
+/** Integration tests whose registry comes from test/helpers/test-store.ts: run once per store. */
+const STORE_SUITE = ['retrain-workflow.test.ts', 'promotion-workflow.test.ts', 'rollback-e2e.test.ts'];
+
 const files = testFiles('test')
   .filter((f) => filters.length === 0 || filters.some((w) => f.includes(w)))
   .sort();
@@ -64,10 +67,20 @@ const needsServer = files.some((f) => f.startsWith('test/integration/') || f.sta
 const server = needsServer ? await startDevServer({ ui: false, port: undefined }) : null;
 if (server) console.error(`Temporal dev server for tests at ${server.address}`);
 
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=600000', ...files], {
-  stdio: 'inherit',
-  env: { ...process.env, RATCHET_TEST_TEMPORAL_ADDRESS: server?.address ?? '' },
-});
-const code: number = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+function runNode(testFiles: string[], extraEnv: Record<string, string>): Promise<number> {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=600000', ...testFiles], {
+    stdio: 'inherit',
+    env: { ...process.env, RATCHET_TEST_TEMPORAL_ADDRESS: server?.address ?? '', ...extraEnv },
+  });
+  return new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+}
+
+let code = await runNode(files, {});
+// The workflow integration tests once more with the registry on PostgreSQL (issue: one suite, both stores).
+const perStore = files.filter((f) => STORE_SUITE.some((name) => f.endsWith(name)));
+if (postgresUrl && perStore.length > 0) {
+  console.error(`\nthe workflow integration tests again with the PostgreSQL registry store: ${perStore.join(' ')}`);
+  code = (await runNode(perStore, { RATCHET_TEST_STORE: 'postgres' })) || code;
+}
 await server?.stop();
 process.exit(code);

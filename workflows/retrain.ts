@@ -217,7 +217,7 @@ export async function retrain(input: RetrainInput): Promise<RunOutcome> {
 /** Training gets its timeout from the model's config, so its proxy is made per run. */
 function trainer(config: ModelConfig) {
   return proxyActivities<Activities>({
-    startToCloseTimeout: config.trainer.timeoutMs,
+    startToCloseTimeout: config.trainer.timeoutMs + 30_000, // the trainer stops itself first, with a message naming its limit
     heartbeatTimeout: heartbeatTimeout(config),
     retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: ['InvalidTrainerOutput'] },
   });

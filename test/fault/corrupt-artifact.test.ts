@@ -193,6 +193,11 @@ promotion: { stages: [], watch: 0s }
     assert.match(cause.message, new RegExp(`artifact of model "credit" version ${champion.version} at .* fails its integrity check`));
     assert.ok(cause.message.includes(file), `the error names the file: ${cause.message}`);
     assert.ok(cause.message.includes(champion.artifact.sha256), 'and the hash it should have');
+    // Not retried: a damaged artifact does not heal by itself.
+    const events = (await second.fetchHistory()).events ?? [];
+    const evaluation = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'evaluateCandidate')!;
+    const attempts = events.filter((e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId ?? '') === String(evaluation.eventId));
+    assert.deepEqual(attempts.map((e) => e.activityTaskStartedEventAttributes!.attempt), [1], 'one attempt');
     const failed = await second.query(statusQuery);
     assert.equal(failed.stage, 'failed');
     assert.equal(failed.error, cause.message);

@@ -14,7 +14,7 @@ export const HISTORIES_DIR = path.resolve(import.meta.dirname, '..', 'fixtures',
 
 /** `runId` records one run of the workflow (e.g. one that continued as new) instead of the latest. */
 export async function recordHistory(handle: WorkflowHandle, name: string, address: string, runId?: string): Promise<void> {
-  if (process.env.RATCHET_RECORD_HISTORIES !== '1') return;
+  if (process.env.RATCHET_RECORD_HISTORIES !== '1' || process.env.RATCHET_TEST_STORE === 'postgres') return;
   const run = runId ? ['--run-id', runId] : [];
   const json = execFileSync(ensureTool(TEMPORAL_CLI), ['workflow', 'show', '--workflow-id', handle.workflowId, ...run, '--address', address, '--output', 'json'], {
     encoding: 'utf8',

@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { NativeConnection } from '@temporalio/worker';
 import { ratchetPaths, type RatchetPaths } from '../../core/paths';
-import { FsRegistryStore } from '../../registry/fs-store';
+import { openTestStore, type TestStore } from './test-store';
 import { promoteToChampion } from '../../registry/lifecycle';
 import { freePort } from '../../workers/dev-server';
 import { startServingWorker, type ServingWorker } from '../../workers/serving/main';
@@ -15,7 +15,7 @@ import { startTestWorker, uniqueTaskQueue } from './temporal';
 
 export interface RollbackRig {
   paths: RatchetPaths;
-  store: FsRegistryStore;
+  store: TestStore;
   configPath: string;
   taskQueue: string;
   servers: ServingWorker[];
@@ -25,7 +25,7 @@ export interface RollbackRig {
 export async function rollbackRig(connection: NativeConnection, model: string, options: { pollIntervalMs?: number } = {}): Promise<RollbackRig> {
   const reg: TestRegistry = await testRegistry();
   const paths = ratchetPaths(path.join(reg.root, 'home'));
-  const store = new FsRegistryStore(paths.registry);
+  const store = await openTestStore(paths.registry);
   for (const [i, direction] of ([1, -1] as const).entries()) {
     await store.registerVersion(
       { model, runId: `${model}-run-${i + 1}`, status: 'approved', trainer: { kind: 'test', params: {} }, features: FEATURES, threshold: 0.5, snapshot: null, metrics: {}, gates: [], reportPath: null, tags: {} },
@@ -76,6 +76,7 @@ promotion: { operators: [oncall] }
     async close() {
       await worker.stop();
       for (const s of servers) await s.close();
+      await store.close();
       await reg.cleanup();
     },
   };

@@ -5,8 +5,7 @@
  * set (drift after week 8), i.e. on the fifth day. Eight daily checks must stay quiet for weeks
  * 5–8, alert on week 9 naming credit_utilization, open exactly one retraining request (the
  * cool-down holds for the rest of the week), reach the webhook once, and keep all of it across
- * two continue-as-new. A second test rolls a broken champion back when live quality is proven
- * below the minimum.
+ * two continue-as-new. (The rollback action runs on the dev server: monitor-rollback.test.ts.)
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -143,48 +142,5 @@ monitoring:
     await recordHistory(handle, 'monitor-continue-as-new', env.address, handle.firstExecutionRunId);
   } finally {
     await stop();
-  }
-});
-
-test('live quality below the minimum rolls back to the previous champion (action rollback)', async () => {
-  const ws2 = await demoWorkspace();
-  try {
-    const store = new FsRegistryStore(ws2.paths.registry);
-    await registerDemoVersion(ws2, store, { first: 1, last: 4 }, { runId: 'rollback-test-v1', champion: true });
-    const broken = await registerDemoVersion(ws2, store, { first: 1, last: 4 }, { runId: 'rollback-test-v2', champion: true, inverted: true });
-    assert.deepEqual([(await store.getRouting('credit')).champion, (await store.getRouting('credit')).previous], [2, 1]);
-    const t0 = await env.currentTimeMs();
-    await writeLiveTraffic({ logDir: `${ws2.paths.logs}/predictions`, ws: ws2, ...broken, days: [{ week: 5, startMs: t0 - 3 * HOUR }], labelShare: 0.5 });
-    const configPath = await ws2.writeConfig('rollback', `
-approval: { approvers: [alice] }
-monitoring:
-  interval: 1d
-  policy: { action: rollback, min_auc: 0.7 }
-`);
-    const taskQueue = uniqueTaskQueue('monitor-rollback');
-    const { stop } = await startTestWorker(env.nativeConnection, taskQueue, { paths: ws2.paths, store });
-    try {
-      const handle = await env.client.workflow.start<typeof monitor>('monitor', { workflowId: `monitor-credit-${taskQueue}`, taskQueue, args: [{ model: 'credit', configPath }] });
-      const deadline = Date.now() + 60_000;
-      while ((await store.getRouting('credit')).champion !== 1) {
-        if (Date.now() > deadline) assert.fail(`no rollback: ${JSON.stringify((await handle.query(monitorStatusQuery)).events)}`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      const status = await handle.query(monitorStatusQuery);
-      assert.equal(status.started.length, 1);
-      assert.equal(status.started[0]!.kind, 'rollback');
-      assert.ok(status.lastCheck!.health.belowMinimum, JSON.stringify(status.lastCheck!.health.findings));
-      const rolled = await env.client.workflow.getHandle(status.started[0]!.workflowId).result();
-      assert.deepEqual([rolled.from.champion, rolled.to.champion], [2, 1]);
-      const incident = (await store.readAudit('credit')).find((a) => a.action === 'incident');
-      assert.equal(incident?.details?.kind, 'automatic');
-      assert.equal(incident?.actor, 'ratchet-monitor');
-      await handle.executeUpdate(stopMonitorUpdate, { args: [{ user: 'alice' }] });
-      await handle.result();
-    } finally {
-      await stop();
-    }
-  } finally {
-    await ws2.cleanup();
   }
 });

@@ -12,7 +12,6 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type W
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { quietTemporalRuntime } from '../../cli/stack';
 import { ratchetPaths, type RatchetPaths } from '../../core/paths';
-import { FsRegistryStore } from '../../registry/fs-store';
 import { promoteToChampion } from '../../registry/lifecycle';
 import { freePort } from '../../workers/dev-server';
 import { startServingWorker, type ServingWorker } from '../../workers/serving/main';
@@ -27,13 +26,14 @@ import {
 } from '../../workflows/definitions';
 import type { promotion } from '../../workflows/promotion';
 import { recordHistory } from '../helpers/histories';
+import { openTestStore, TEST_STORE_KIND, type TestStore } from '../helpers/test-store';
 import { FEATURES, testRegistry, trainOnnx, type TestRegistry } from '../helpers/serving-models';
 import { startTestWorker, uniqueTaskQueue } from '../helpers/temporal';
 
 let env: TestWorkflowEnvironment;
 let reg: TestRegistry;
 let paths: RatchetPaths;
-let store: FsRegistryStore;
+let store: TestStore;
 let serving: ServingWorker;
 let taskQueue: string;
 let stopWorker: () => Promise<void>;
@@ -78,7 +78,13 @@ async function setUpModel(model: string, candidate: Uint8Array, stages: string):
   await promoteToChampion(store, model, v1, { actor: 'test', reason: 'setup' });
   const file = path.join(paths.home, `${model}.yaml`);
   await writeFile(file, configYaml(model, stages));
-  return file;
+  // The serving worker discovers new models by polling the registry: wait until it serves this one.
+  for (let i = 0; i < 200; i++) {
+    const ready = (await (await fetch(`${serving.url}/readyz`)).json()) as { models: { model: string; loaded: { champion: number | null } }[] };
+    if (ready.models.find((m) => m.model === model)?.loaded.champion === v1) return file;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`the serving worker did not load ${model} v${v1}`);
 }
 
 let seq = 0;
@@ -123,13 +129,13 @@ async function start(model: string, configPath: string): Promise<WorkflowHandle<
   });
 }
 
-describe('staged promotion (time-skipping)', () => {
+describe(`staged promotion (time-skipping, ${TEST_STORE_KIND} registry)`, () => {
   before(async () => {
     quietTemporalRuntime();
     const server = ensureTool(TEMPORAL_TEST_SERVER);
     [env, reg] = await Promise.all([TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: server } } }), testRegistry()]);
     paths = ratchetPaths(path.join(reg.root, 'home'));
-    store = new FsRegistryStore(paths.registry);
+    store = await openTestStore(paths.registry);
     const port = await freePort();
     serving = await startServingWorker({
       registryRoot: paths.registry,
@@ -150,6 +156,7 @@ describe('staged promotion (time-skipping)', () => {
   after(async () => {
     await stopWorker?.();
     await serving?.close();
+    await store?.close();
     await env?.teardown();
     await reg?.cleanup();
   });

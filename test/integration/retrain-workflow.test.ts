@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { FsRegistryStore } from '../../registry/fs-store';
 import { approveUpdate, overrideUpdate, promotionWorkflowId, rejectUpdate, statusQuery, type RunStatus } from '../../workflows/definitions';
 import type { retrain } from '../../workflows/retrain';
 import { RATCHET_MODEL, RATCHET_RUN_KIND } from '../../workflows/search-attributes';
 import { recordHistory } from '../helpers/histories';
+import { openTestStore, TEST_STORE_KIND, type TestStore } from '../helpers/test-store';
 import { demoWorkspace, SMALL_DEMO, type DemoWorkspace } from '../helpers/fixtures';
 import { connectTestServer, startTestWorker, uniqueTaskQueue, type TemporalTestServer } from '../helpers/temporal';
 
@@ -24,22 +24,23 @@ gates:
   non_regression: { metric: auc, max_drop: 0.05 }
 `;
 
-describe('retrain workflow on a real Temporal server', () => {
+describe(`retrain workflow on a real Temporal server (${TEST_STORE_KIND} registry)`, () => {
   let server: TemporalTestServer;
   let ws: DemoWorkspace;
-  let store: FsRegistryStore;
+  let store: TestStore;
   let taskQueue: string;
   let stopWorker: () => Promise<void>;
 
   before(async () => {
     [server, ws] = await Promise.all([connectTestServer(), demoWorkspace()]);
-    store = new FsRegistryStore(ws.paths.registry);
+    store = await openTestStore(ws.paths.registry);
     taskQueue = uniqueTaskQueue('retrain-it');
     ({ stop: stopWorker } = await startTestWorker(server.nativeConnection, taskQueue, { paths: ws.paths, store }));
   });
 
   after(async () => {
     await stopWorker?.();
+    await store?.close();
     await server?.close();
     await ws?.cleanup();
   });

@@ -196,6 +196,10 @@ function generator(random: () => number) {
         status: 404,
       };
     },
+    bad_url: () => {
+      const name = pick(['%zz', '%', '%c0%ae%c0%ae', 'churn%E0%A4%A', 'x'.repeat(101 + int(5000))]);
+      return { kind: 'bad_url', path: `/v1/models/${name}/${pick(['predict', 'feedback'])}`, body: json({ features: row() }), expect: /the URL is not valid|longer than allowed/ };
+    },
     unicode_field: () => {
       const extra = pick(['âge', 'ａｇｅ', '😀', 'income\u200b', 'plan\u202e', '\ud800']);
       const body = json({ features: row() }).replace('}}', `,${json(extra)}:1}}`);

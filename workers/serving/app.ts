@@ -4,7 +4,7 @@
  * shadow scoring and feedback. Built without listening, so tests and main.ts share it.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { RegistryStore } from '../../registry/store';
 import { compileApiKeyCheck, presentedKey } from './api-keys';
 import { registerFeedbackRoute } from './feedback-route';
@@ -78,6 +78,11 @@ export async function buildServingApp(options: ServingAppOptions): Promise<Servi
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     genReqId: () => randomUUID(),
+    // URLs Fastify refuses before routing (bad percent-encoding, an over-long name) get our error shape too.
+    frameworkErrors: (error, _request, reply) => {
+      const http = toHttpError(error);
+      void (reply as unknown as FastifyReply).code(http.status).send(http.body());
+    },
   });
   const pool = new ModelPool({
     store: options.store,

@@ -39,6 +39,14 @@ const FASTIFY_REQUEST_ERRORS: Record<string, { code: string; message: string }> 
     code: 'unsupported_media_type',
     message: 'the request body must be JSON: send the header Content-Type: application/json',
   },
+  FST_ERR_BAD_URL: {
+    code: 'invalid_url',
+    message: 'the URL is not valid (a malformed percent-encoding): encode the model name with encodeURIComponent, e.g. POST /v1/models/<name>/predict',
+  },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    code: 'invalid_url',
+    message: 'a URL part is longer than allowed: model names have at most 64 characters',
+  },
   FST_ERR_CTP_BODY_TOO_LARGE: {
     code: 'body_too_large',
     message: 'the request body is too large: send at most 1,000 instances per request',
