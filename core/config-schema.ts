@@ -5,19 +5,10 @@
  * Every object is strict: a typo in a key is an error with a suggestion, never silently ignored.
  */
 import { z } from 'zod';
+import { METRIC_NAMES } from '../validation/types';
 
-export const METRIC_NAMES = [
-  'auc',
-  'average_precision',
-  'log_loss',
-  'brier',
-  'accuracy',
-  'precision',
-  'recall',
-  'f1',
-  'positive_rate',
-  'ece',
-] as const;
+// One list of metric names for the config and the evaluation engine.
+export { METRIC_NAMES } from '../validation/types';
 
 const name = z
   .string()
