@@ -9,6 +9,7 @@
  */
 import {
   condition,
+  patched,
   executeChild,
   isCancellation,
   proxyActivities,
@@ -109,6 +110,15 @@ async function runStage(
   ]);
   state.enterStage(index, stage, criteria);
   state.logWindowStart = started.startedAt;
+  // Added after histories were recorded: patched() keeps those runs replaying as they ran.
+  if (patched('notify-stage-start')) {
+    await registry.notify({
+      model: input.model,
+      event: 'promotion_stage',
+      text: `${input.model} v${input.version}: stage ${stage.name} started (${stage.mode} ${stage.percent} %)`,
+      details: { stage: stage.name, mode: stage.mode, percent: stage.percent, criteria },
+    });
+  }
 
   for (;;) {
     const command = await state.waitForTick(plan.analysisIntervalMs);

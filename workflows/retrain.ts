@@ -160,7 +160,7 @@ export async function retrain(input: RetrainInput): Promise<RunOutcome> {
       return run.finish('rejected', `blocked by ${gates.blockingFailures.join(', ')}`);
     }
 
-    run.enter('awaiting_approval');
+    run.enter('awaiting_approval', `report: ${run.status.reportPath}`);
     await short.notify({
       model: config.model,
       event: 'approval_requested',

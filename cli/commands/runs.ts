@@ -1,4 +1,6 @@
 /** retrain, status, approve, reject: the life of one retraining run from the command line. */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { readCosts, type StageCost } from '../../activities/cost';
@@ -51,6 +53,28 @@ export function registerRunCommands(program: Command): void {
         // The run's folder is on this machine when the CLI runs beside the worker (ratchet dev).
         const costs = status.reportPath ? await readCosts(path.dirname(status.reportPath)) : [];
         print(opts.json, { ...status, costs }, () => [renderStatus(status), renderCosts(costs)].filter(Boolean).join('\n\n'));
+      } finally {
+        await close();
+      }
+    });
+
+  program
+    .command('report')
+    .description("print the path of a run's HTML report, or open it in the browser")
+    .argument('<run-id>')
+    .option('--open', 'open it with the desktop browser (xdg-open / open)')
+    .option('--json', 'print JSON')
+    .action(async (runId: string, opts) => {
+      const { client, close } = await connectClient();
+      try {
+        const status = await runStatus(client, runId);
+        if (!status.reportPath) throw new CliError(`run ${runId} has no report yet (stage ${status.stage}); reports are written after the gates run`);
+        if (!existsSync(status.reportPath)) throw new CliError(`the report ${status.reportPath} is not on this machine: it lives in the pipeline worker's RATCHET_HOME`);
+        if (opts.open) {
+          const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+          spawn(opener, [status.reportPath], { detached: true, stdio: 'ignore' }).on('error', () => process.stderr.write(`could not start ${opener}; open ${status.reportPath} yourself\n`)).unref();
+        }
+        print(opts.json, { runId, reportPath: status.reportPath }, () => status.reportPath!);
       } finally {
         await close();
       }
