@@ -6,7 +6,8 @@
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
-RUN npm ci --omit=dev --no-audit --no-fund
+# npm install, not npm ci: npm 11 leaves other platforms' optional binaries out of the lock, which npm ci refuses.
+RUN npm install --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim AS runtime
 # The trainer's virtualenv comes first on PATH: an external trainer's `python3` is the one with
