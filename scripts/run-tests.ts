@@ -63,7 +63,7 @@ const postgresUrl = await ensureTestPostgres();
 if (postgresUrl) process.env.RATCHET_TEST_POSTGRES_URL = postgresUrl;
 else console.error('no PostgreSQL on this machine: PostgreSQL store tests will be skipped (.ci/install-postgres.sh installs it)');
 
-const needsServer = files.some((f) => f.startsWith('test/integration/') || f.startsWith('test/e2e/'));
+const needsServer = files.some((f) => f.startsWith('test/integration/') || f.startsWith('test/e2e/') || f.startsWith('test/fault/'));
 const server = needsServer ? await startDevServer({ ui: false, port: undefined }) : null;
 if (server) console.error(`Temporal dev server for tests at ${server.address}`);
 

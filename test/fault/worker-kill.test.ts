@@ -83,7 +83,14 @@ after(async () => {
 async function startWorker(): Promise<ChildHandle> {
   return spawnTsx({
     script: 'test/helpers/fault-worker.ts',
-    env: { RATCHET_TEST_TEMPORAL_ADDRESS: server.address, RATCHET_FAULT_TASK_QUEUE: taskQueue, RATCHET_HOME: ws.paths.home, RATCHET_FAULT_BUNDLE: bundlePath },
+    env: {
+      RATCHET_TEST_TEMPORAL_ADDRESS: server.address,
+      RATCHET_FAULT_TASK_QUEUE: taskQueue,
+      RATCHET_HOME: ws.paths.home,
+      RATCHET_FAULT_BUNDLE: bundlePath,
+      // Like the 3 s heartbeat: the runs of a killed worker move on within seconds, not ten.
+      RATCHET_FAULT_STICKY_TIMEOUT: '2s',
+    },
     readyPattern: /fault-worker ready (\d+)/,
   });
 }

@@ -33,6 +33,8 @@ const worker = await createPipelineWorker({
   deps: { paths, store: openRegistry(paths) },
   shutdownGraceTime: '1s',
   identity: `fault-worker-${process.pid}`,
+  // A killed worker's runs wait this long for its sticky queue before another worker takes them.
+  stickyQueueScheduleToStartTimeout: process.env.RATCHET_FAULT_STICKY_TIMEOUT ?? '10s',
   ...(process.env.RATCHET_FAULT_BUNDLE ? { workflowBundle: { codePath: process.env.RATCHET_FAULT_BUNDLE } } : {}),
 });
 const running = worker.run();

@@ -28,6 +28,11 @@ export interface PipelineWorkerOptions {
   /** After the grace time, how long cancelled activities get before run() gives up on them. */
   shutdownForceTime?: string | number;
   identity?: string;
+  /**
+   * How long a workflow task waits for this worker's sticky queue before any worker may take it:
+   * after a crash, the crashed worker's runs pause this long. Default: the SDK's 10 s.
+   */
+  stickyQueueScheduleToStartTimeout?: string | number;
   /** More activity interceptors (logging, metrics) from the process hosting the worker. */
   activityInterceptors?: ActivityInterceptorsFactory[];
   /** A prebuilt bundle (bundleWorkflowCode, or { codePath }); default: bundled once per process. */
@@ -45,6 +50,7 @@ export async function createPipelineWorker(options: PipelineWorkerOptions): Prom
     shutdownGraceTime: options.shutdownGraceTime ?? '30s',
     ...(options.shutdownForceTime !== undefined ? { shutdownForceTime: options.shutdownForceTime } : {}),
     ...(options.identity ? { identity: options.identity } : {}),
+    ...(options.stickyQueueScheduleToStartTimeout !== undefined ? { stickyQueueScheduleToStartTimeout: options.stickyQueueScheduleToStartTimeout } : {}),
     // Training and evaluation are CPU-bound: on small machines, more than two at once only thrash.
     maxConcurrentActivityTaskExecutions: 4,
   });
