@@ -8,7 +8,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import type { RatchetPaths } from '../core/paths';
+import { predictionLogLocation } from '../data/prediction-log-format';
 import { openRegistry } from '../registry/open';
+import { CliError } from './errors';
 import { startDevServer, type DevServer } from '../workers/dev-server';
 import { createPipelineWorker } from '../workers/pipeline/worker';
 import { startServingWorker } from '../workers/serving/main';
@@ -46,7 +48,7 @@ export async function startStack({ paths, serving = { port: 8080 }, log = () => 
     const target = temporalTarget();
     let server: DevServer | null = null;
     if (!process.env.TEMPORAL_ADDRESS) {
-      log('starting the Temporal dev server (SQLite in .ratchet/temporal)...');
+      log(`starting the Temporal dev server (SQLite in ${path.relative(process.cwd(), paths.temporal) || paths.temporal})...`);
       server = await startDevServer({ dbFile: path.join(paths.temporal, 'dev.db'), logFile: path.join(paths.logs, 'temporal.log') });
       stops.push(() => server!.stop());
       log(`Temporal at ${server.address}, Web UI ${server.uiUrl}`);
@@ -77,8 +79,13 @@ export async function startStack({ paths, serving = { port: 8080 }, log = () => 
         port: serving.port,
         pollIntervalMs: 500,
         logger: logger as unknown as FastifyBaseLogger,
+        // The pipeline worker's live analysis reads the log where this worker writes it.
+        predictionLog: predictionLogLocation(paths),
         // Announced in the serving directory, so `ratchet rollback` can confirm this worker.
         publicUrl: process.env.RATCHET_SERVING_URL || `http://${host}:${serving.port}`,
+      }).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'EADDRINUSE') throw new CliError(`port ${serving.port} is in use (another ratchet dev or demo?): stop it or pass --port N`);
+        throw err;
       });
       stops.push(() => serve.close());
       servingUrl = serve.url;

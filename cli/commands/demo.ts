@@ -4,6 +4,7 @@
  * the serving worker before and after, and a summary.
  */
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ratchetPaths } from '../../core/paths';
@@ -21,6 +22,7 @@ import { connectClient } from '../temporal-client';
 import { followRun } from './runs';
 
 const WEEK_MS = 7 * 86_400_000;
+const DEMO_HOME = path.resolve('.ratchet/demo');
 const DEMO_CONFIG = path.resolve('examples/credit/credit.yaml');
 const INITIATOR = 'scheduler';
 const APPROVERS = ['alice', 'bob'];
@@ -33,10 +35,16 @@ export function registerDemoCommand(program: Command): void {
     .option('--keep-running', 'leave the stack up after the summary (Ctrl-C to stop)')
     .action(async (opts) => {
       const started = Date.now();
-      const paths = ratchetPaths();
+      // The demo keeps its own state folder and starts from an empty registry every time, so a
+      // re-run tells the same story (first run without a champion) and never touches real work.
+      const paths = ratchetPaths(DEMO_HOME);
       const say = (line: string) => process.stderr.write(`${paint('▸', 'blue')} ${line}\n`);
+      // Its own Temporal history too (unless it uses an external server): an interrupted earlier demo
+      // may have left a promotion of the model running, and there is one per model at a time.
+      const state = [paths.registry, paths.runs, paths.snapshots, paths.splits, paths.logs, ...(process.env.TEMPORAL_ADDRESS ? [] : [paths.temporal])];
+      for (const dir of state) await rm(dir, { recursive: true, force: true });
 
-      const dataDir = path.join(paths.home, 'demo', 'data');
+      const dataDir = path.join(paths.home, 'data');
       if (!existsSync(path.join(dataDir, weekFileName(DEMO_DEFAULTS.weeks)))) {
         say(`generating the demo dataset (${DEMO_DEFAULTS.rows.toLocaleString()} credit applications over ${DEMO_DEFAULTS.weeks} weeks) into ${rel(dataDir)}`);
         await generateDemoData({ outDir: dataDir, onProgress: (p) => process.stderr.write(`\r  week ${p.week}/${p.weeks}`) });
@@ -215,7 +223,7 @@ function summary(runs: RunStatus[], predictions: { label: string; versions: stri
   }
   lines.push(
     `Temporal UI   ${stack.uiUrl ?? `(server at ${stack.address})`}  — open it with \`npm run dev\` (the demo stops its stack on exit)`,
-    `Registry      ratchet registry show credit`,
+    `Registry      RATCHET_HOME=${rel(DEMO_HOME)} npx ratchet registry show credit`,
     `Wall time     ${duration(wallMs)}`,
   );
   return lines.join('\n');
