@@ -17,9 +17,10 @@ import { promoteToChampion, rollbackTo } from '../../registry/lifecycle';
 import { startServingWorker, type ServingWorker } from '../../workers/serving/main';
 import { approveUpdate, statusQuery, type RunStatus } from '../../workflows/definitions';
 import type { retrain } from '../../workflows/retrain';
-import { demoWorkspace, SMALL_DEMO, type DemoWorkspace } from '../helpers/fixtures';
+import { SMALL_DEMO, type DemoWorkspace } from '../helpers/fixtures';
 import { ROW, ctx, testRegistry, trainOnnx, type TestRegistry } from '../helpers/serving-models';
-import { connectTestServer, startTestWorker, uniqueTaskQueue, type TemporalTestServer } from '../helpers/temporal';
+import type { TemporalTestServer } from '../helpers/temporal';
+import { pipelineRig, type PipelineRig } from '../helpers/pipeline-rig';
 
 function artifactFile(root: string, sha256: string): string {
   return path.join(root, 'artifacts', 'sha256', `${sha256}.onnx`);
@@ -143,20 +144,14 @@ promotion: { stages: [], watch: 0s }
   let ws: DemoWorkspace;
   let store: FsRegistryStore;
   let taskQueue: string;
-  let stopWorker: () => Promise<void>;
+  let rig: PipelineRig;
 
   before(async () => {
-    [server, ws] = await Promise.all([connectTestServer(), demoWorkspace()]);
-    store = new FsRegistryStore(ws.paths.registry);
-    taskQueue = uniqueTaskQueue('fault-corrupt');
-    ({ stop: stopWorker } = await startTestWorker(server.nativeConnection, taskQueue, { paths: ws.paths, store }));
+    rig = await pipelineRig('fault-corrupt');
+    ({ server, ws, store, taskQueue } = rig);
   });
 
-  after(async () => {
-    await stopWorker?.();
-    await server?.close();
-    await ws?.cleanup();
-  });
+  after(() => rig?.close());
 
   function start(id: string, configPath: string, week: number) {
     return server.client.workflow.start<typeof retrain>('retrain', {

@@ -22,8 +22,9 @@ import { FsRegistryStore } from '../../registry/fs-store';
 import { statusQuery, type RunStatus } from '../../workflows/definitions';
 import type { retrain } from '../../workflows/retrain';
 import { REPO_ROOT } from '../helpers/fault-process';
-import { demoWorkspace, SMALL_DEMO, type DemoWorkspace } from '../helpers/fixtures';
-import { connectTestServer, startTestWorker, uniqueTaskQueue, type TemporalTestServer } from '../helpers/temporal';
+import { SMALL_DEMO, type DemoWorkspace } from '../helpers/fixtures';
+import type { TemporalTestServer } from '../helpers/temporal';
+import { pipelineRig, type PipelineRig } from '../helpers/pipeline-rig';
 
 const run = promisify(execFile);
 const WEEK_MS = 7 * 86_400_000;
@@ -34,20 +35,14 @@ let server: TemporalTestServer;
 let ws: DemoWorkspace;
 let store: FsRegistryStore;
 let taskQueue: string;
-let stopWorker: () => Promise<void>;
+let rig: PipelineRig;
 
 before(async () => {
-  [server, ws] = await Promise.all([connectTestServer(), demoWorkspace()]);
-  store = new FsRegistryStore(ws.paths.registry);
-  taskQueue = uniqueTaskQueue('fault-trainer');
-  ({ stop: stopWorker } = await startTestWorker(server.nativeConnection, taskQueue, { paths: ws.paths, store }));
+  rig = await pipelineRig('fault-trainer');
+  ({ server, ws, store, taskQueue } = rig);
 });
 
-after(async () => {
-  await stopWorker?.();
-  await server?.close();
-  await ws?.cleanup();
-});
+after(() => rig?.close());
 
 /** A config whose trainer is `command` (Ratchet appends --train --valid --out --spec). */
 async function configFor(name: string, command: string[]): Promise<string> {
