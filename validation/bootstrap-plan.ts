@@ -1,11 +1,13 @@
 /**
  * The bootstrap's compute core, shared by the calling thread and the worker threads: a plan (every
- * array the replicates read, in SharedArrayBuffers so that workers read the same memory instead of
- * copies) and the loop that runs a block of replicates from it.
+ * array the replicates read, in one shared WebAssembly memory that every thread reads instead of
+ * copies) and the loop that runs a block of replicates from it on the WebAssembly kernel
+ * (kernel.ts).
  *
  * Two tracks per plan, one per side (the model, and the baseline when there is one). A track lays
  * every target of its side end to end (the overall rows, then every slice), so that a replicate is
- * one resample and one scan per side, whatever the number of slices.
+ * one resample and one scan per side, whatever the number of slices. The kernel scans four
+ * replicates per pass; their four counts of a row sit side by side in one 32-bit word.
  *
  * Replicate r draws its resample from its own stream, seeded by four words that the report's seed
  * stream yields at position r. Any thread can therefore run any replicate, and the results do not
@@ -18,8 +20,9 @@
  * and each slice's rows, a subsequence of that order, in increasing positions.
  */
 
-import { Rng } from './rng';
-import { ACCUMULATORS, METRIC_COUNT, copyShared, metricsFromAccumulators, scanTrack, shared, type PreparedScores, type ScanTrack } from './scored';
+import { Arena, KERNEL_LANES, instantiateKernel, viewBytes, type Kernel } from './kernel';
+import { maskFor, Rng } from './rng';
+import { ACCUMULATORS, METRIC_COUNT, metricsFromAccumulators, type PreparedScores, type ScanTrack } from './scored';
 
 /** One thing to bootstrap: a model's rows, optionally paired with the baseline on the same rows. */
 export interface BootstrapTarget {
@@ -37,13 +40,29 @@ export interface PlanSide {
   nanScores: Int32Array;
 }
 
+/** One thread's working arrays, inside the plan's memory. */
+export interface ReplicateScratch {
+  /** One resample per lane, as bytes. */
+  counts: Uint8Array[];
+  /** The lanes' counts interleaved, one word per row: what the scan reads. */
+  weights: Uint32Array;
+  /** The same words gathered into a side's space. */
+  gathered: Uint32Array;
+  /** Per lane and segment, ACCUMULATORS slots. */
+  acc: Float64Array;
+}
+
 export interface BootstrapPlan {
   rowCount: number;
   replicates: number;
   targets: number;
+  /** The shared memory every array below lives in (the kernel's memory). */
+  memory: WebAssembly.Memory;
   /** Four xoshiro128** state words per replicate. */
   seeds: Uint32Array;
   sides: PlanSide[];
+  /** One per thread that may run replicates: the calling thread is 0, worker i is i. */
+  scratch: ReplicateScratch[];
 }
 
 /** Where replicate r, target t, side s, metric m is written in a plan's output. */
@@ -60,11 +79,10 @@ export function outputLength(plan: BootstrapPlan): number {
  * The all-zero state is xoshiro's fixed point and cannot be drawn in practice (2^-128); it is
  * refused by Rng.fromState all the same.
  */
-export function replicateSeeds(seed: number, replicates: number): Uint32Array {
+export function replicateSeeds(seed: number, replicates: number, into = new Uint32Array(4 * replicates)): Uint32Array {
   const rng = new Rng(seed);
-  const seeds = shared(Uint32Array, 4 * replicates);
-  for (let i = 0; i < seeds.length; i++) seeds[i] = rng.nextU32();
-  return seeds;
+  for (let i = 0; i < into.length; i++) into[i] = rng.nextU32();
+  return into;
 }
 
 export function replicateRng(seeds: Uint32Array, replicate: number): Rng {
@@ -74,40 +92,71 @@ export function replicateRng(seeds: Uint32Array, replicate: number): Rng {
 
 /**
  * One resample of n rows as multiplicities: counts[r] = times row r was drawn (counts is zeroed
- * first). Counts are bytes because the scans that read them are bound by memory traffic. A row
- * drawn more than 255 times out of n is impossible for n <= 255 and has probability below
- * n / 256! otherwise; were it ever to happen, refuse rather than wrap around silently.
+ * first). The reference formulation, in TypeScript; the kernel's `resample` draws the same values.
  */
 export function resampleCounts(rng: Rng, n: number, counts: Uint8Array): Uint8Array {
   counts.fill(0, 0, n);
   if (n === 0) return counts; // nothing to draw: every metric of the replicate is undefined
-  const most = rng.countBelow(n, n, counts);
-  if (most > 255) throw new Error(`bootstrap resample drew one row ${most} times: counts overflow a byte`);
+  checkMostDrawn(rng.countBelow(n, n, counts));
   return counts;
 }
 
-export function planBootstrap(targets: BootstrapTarget[], rowCount: number, replicates: number, seed: number): BootstrapPlan {
-  const sides = [planSide(targets.map((t, i) => [i, t.model]), rowCount)];
-  const paired = targets.flatMap((t, i): [number, PreparedScores][] => (t.baseline ? [[i, t.baseline]] : []));
-  if (paired.length > 0) sides.push(planSide(paired, rowCount));
-  return { rowCount, replicates, targets: targets.length, seeds: replicateSeeds(seed, replicates), sides };
+/**
+ * Counts are bytes because the scans that read them are bound by memory traffic. A row drawn more
+ * than 255 times out of n is impossible for n <= 255 and has probability below n / 256! otherwise;
+ * were it ever to happen, refuse rather than wrap around silently.
+ */
+function checkMostDrawn(most: number): void {
+  if (most > 255) throw new Error(`bootstrap resample drew one row ${most} times: counts overflow a byte`);
 }
 
-function planSide(segments: [target: number, rows: PreparedScores][], rowCount: number): PlanSide {
+interface SideShape {
+  segments: [target: number, rows: PreparedScores][];
+  rows: number;
+  space: Uint32Array | null;
+}
+
+export function planBootstrap(targets: BootstrapTarget[], rowCount: number, replicates: number, seed: number, threads = 1): BootstrapPlan {
+  const shapes = [shapeSide(targets.map((t, i) => [i, t.model]), rowCount)];
+  const paired = targets.flatMap((t, i): [number, PreparedScores][] => (t.baseline ? [[i, t.baseline]] : []));
+  if (paired.length > 0) shapes.push(shapeSide(paired, rowCount));
+  const maxSegments = Math.max(...shapes.map((s) => s.segments.length));
+
+  const sideBytes = (s: SideShape) =>
+    viewBytes(s.rows, 4) + viewBytes(s.rows, 8) * 2 + viewBytes(s.rows, 1) + viewBytes(s.segments.length + 1, 4) + (s.space ? viewBytes(rowCount, 4) : 0);
+  const scratchBytes = KERNEL_LANES * viewBytes(rowCount, 1) + 2 * viewBytes(rowCount, 4) + viewBytes(KERNEL_LANES * maxSegments * ACCUMULATORS, 8);
+  const bytes = viewBytes(4 * replicates, 4) + shapes.reduce((sum, s) => sum + sideBytes(s), 0) + threads * scratchBytes;
+  const arena = new Arena(bytes, 16 + threads * 8);
+
+  const seeds = replicateSeeds(seed, replicates, arena.alloc(Uint32Array, 4 * replicates));
+  const sides = shapes.map((shape) => layOutSide(arena, shape, rowCount));
+  const scratch = Array.from({ length: threads }, () => ({
+    counts: Array.from({ length: KERNEL_LANES }, () => arena.alloc(Uint8Array, rowCount)),
+    weights: arena.alloc(Uint32Array, rowCount),
+    gathered: arena.alloc(Uint32Array, rowCount),
+    acc: arena.alloc(Float64Array, KERNEL_LANES * maxSegments * ACCUMULATORS),
+  }));
+  return { rowCount, replicates, targets: targets.length, memory: arena.memory, seeds, sides, scratch };
+}
+
+function shapeSide(segments: [target: number, rows: PreparedScores][], rowCount: number): SideShape {
   const first = segments[0]![1].order;
   const space = first.length === rowCount && !isIdentity(first) ? first : null;
+  return { segments, rows: segments.reduce((sum, [, p]) => sum + p.order.length, 0), space };
+}
+
+function layOutSide(arena: Arena, { segments, rows, space }: SideShape, rowCount: number): PlanSide {
   let positionOf: Uint32Array | null = null;
   if (space) {
     positionOf = new Uint32Array(rowCount);
     for (let k = 0; k < rowCount; k++) positionOf[space[k]!] = k;
   }
-  const total = segments.reduce((sum, [, p]) => sum + p.order.length, 0);
   const track: ScanTrack = {
-    index: shared(Uint32Array, total),
-    score: shared(Float64Array, total),
-    loss: shared(Float64Array, total),
-    flags: shared(Uint8Array, total),
-    starts: shared(Int32Array, segments.length + 1),
+    index: arena.alloc(Uint32Array, rows),
+    score: arena.alloc(Float64Array, rows),
+    loss: arena.alloc(Float64Array, rows),
+    flags: arena.alloc(Uint8Array, rows),
+    starts: arena.alloc(Int32Array, segments.length + 1),
   };
   let at = 0;
   segments.forEach(([, p], s) => {
@@ -120,48 +169,46 @@ function planSide(segments: [target: number, rows: PreparedScores][], rowCount: 
   });
   track.starts[segments.length] = at;
   return {
-    space: space ? copyShared(space) : null,
+    space: space ? arena.copy(space) : null,
     track,
-    target: copyShared(Int32Array.from(segments, ([t]) => t)),
-    nanScores: copyShared(Int32Array.from(segments, ([, p]) => p.nanScores)),
+    target: Int32Array.from(segments, ([t]) => t),
+    nanScores: Int32Array.from(segments, ([, p]) => p.nanScores),
   };
 }
 
-/** Per-thread buffers for runReplicates: one allocation per thread, not per replicate. */
-export interface ReplicateScratch {
-  counts: Uint8Array;
-  gathered: Uint8Array;
-  acc: Float64Array;
-}
-
-export function replicateScratch(plan: BootstrapPlan): ReplicateScratch {
-  const segments = Math.max(...plan.sides.map((s) => s.target.length));
-  // Shared like every array the scan reads (see shared() in scored.ts), though only this thread uses them.
-  return {
-    counts: shared(Uint8Array, plan.rowCount),
-    gathered: shared(Uint8Array, plan.rowCount),
-    acc: new Float64Array(segments * ACCUMULATORS),
-  };
-}
-
-/** Runs replicates [from, to) and writes their metrics into `out` (see outputOffset). */
-export function runReplicates(plan: BootstrapPlan, from: number, to: number, out: Float64Array, scratch: ReplicateScratch): void {
-  const { counts, gathered, acc } = scratch;
-  for (let r = from; r < to; r++) {
-    resampleCounts(replicateRng(plan.seeds, r), plan.rowCount, counts);
+/**
+ * Runs replicates [from, to) with the working arrays of scratch slot `slot` and writes their
+ * metrics into `out` (see outputOffset). Lanes past `to` in the last pass scan zero weights and
+ * are not read.
+ */
+export function runReplicates(plan: BootstrapPlan, kernel: Kernel, from: number, to: number, out: Float64Array, slot: number): void {
+  const { counts, weights, gathered, acc } = plan.scratch[slot]!;
+  const n = plan.rowCount;
+  const mask = maskFor(n);
+  for (let first = from; first < to; first += KERNEL_LANES) {
+    const lanes = Math.min(KERNEL_LANES, to - first);
+    for (let lane = 0; lane < KERNEL_LANES; lane++) {
+      if (lane < lanes) checkMostDrawn(kernel.resample(plan.seeds.byteOffset + 16 * (first + lane), n, mask, counts[lane]!.byteOffset));
+      else counts[lane]!.fill(0);
+    }
+    kernel.interleave(counts[0]!.byteOffset, counts[1]!.byteOffset, counts[2]!.byteOffset, counts[3]!.byteOffset, n, weights.byteOffset);
     plan.sides.forEach((side, s) => {
-      const weights = side.space ? gather(counts, side.space, gathered) : counts;
-      scanTrack(side.track, weights, acc);
-      for (let g = 0; g < side.target.length; g++) {
-        metricsFromAccumulators(acc, g * ACCUMULATORS, side.nanScores[g]!, out, outputOffset(plan, r, side.target[g]!, s));
+      if (side.space) kernel.gather(weights.byteOffset, side.space.byteOffset, n, gathered.byteOffset);
+      const { index, score, loss, flags, starts } = side.track;
+      const segments = side.target.length;
+      kernel.scan(index.byteOffset, score.byteOffset, loss.byteOffset, flags.byteOffset, starts.byteOffset, segments, (side.space ? gathered : weights).byteOffset, acc.byteOffset);
+      for (let lane = 0; lane < lanes; lane++) {
+        for (let g = 0; g < segments; g++) {
+          metricsFromAccumulators(acc, (lane * segments + g) * ACCUMULATORS, side.nanScores[g]!, out, outputOffset(plan, first + lane, side.target[g]!, s));
+        }
       }
     });
   }
 }
 
-function gather(counts: Uint8Array, space: Uint32Array, into: Uint8Array): Uint8Array {
-  for (let k = 0; k < space.length; k++) into[k] = counts[space[k]!]!;
-  return into;
+/** A kernel for this thread, working in the plan's memory. */
+export function planKernel(plan: BootstrapPlan): Kernel {
+  return instantiateKernel(plan.memory);
 }
 
 function isIdentity(order: Uint32Array): boolean {

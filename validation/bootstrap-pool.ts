@@ -15,11 +15,12 @@
 
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { outputLength, replicateScratch, runReplicates, type BootstrapPlan } from './bootstrap-plan';
+import { outputLength, planKernel, runReplicates, type BootstrapPlan } from './bootstrap-plan';
+import { KERNEL_LANES, type Kernel } from './kernel';
 import { shared } from './scored';
 
-/** Replicates per block: small enough to balance two threads, large enough to make claiming free. */
-const BLOCK = 4;
+/** Replicates per block: one kernel pass (small enough to balance two threads). */
+const BLOCK = KERNEL_LANES;
 /** Below this many row scans (rows of every target × replicates) one thread finishes before a worker starts. */
 export const PARALLEL_MIN_WORK = 50_000_000;
 const STALL_MS = 20_000;
@@ -35,48 +36,55 @@ export interface BlockControl {
   blocks: number;
 }
 
-/** Threads to use when the caller does not say: every core, if the work is worth starting workers for. */
-export function defaultThreads(plan: BootstrapPlan): number {
-  const rows = plan.sides.reduce((sum, s) => sum + s.track.index.length, 0);
-  return rows * plan.replicates >= PARALLEL_MIN_WORK ? Math.max(1, Math.min(availableParallelism(), 16)) : 1;
+/**
+ * Threads to use when the caller does not say: every core, if the work (rows scanned per replicate,
+ * every target of both sides, times replicates) is worth starting workers for.
+ */
+export function defaultThreads(rowsPerReplicate: number, replicates: number): number {
+  return rowsPerReplicate * replicates >= PARALLEL_MIN_WORK ? Math.max(1, Math.min(availableParallelism(), 16)) : 1;
 }
 
 /**
- * Runs every replicate of `plan` on `threads` threads; returns the output (see outputOffset).
+ * Runs every replicate of `plan` on as many threads as it has scratch slots (planBootstrap's
+ * `threads`); returns the output (see outputOffset).
  * `callerTakesBlocks: false` leaves the blocks to the workers (tests use it to make sure the workers
  * ran); the calling thread then only waits, and would still take over blocks that no worker ran.
  */
-export function runPlan(plan: BootstrapPlan, threads: number, { callerTakesBlocks = true } = {}): Float64Array {
+export function runPlan(plan: BootstrapPlan, { callerTakesBlocks = true } = {}): Float64Array {
   const out = shared(Float64Array, outputLength(plan));
+  const threads = plan.scratch.length;
   if (threads <= 1) {
-    runReplicates(plan, 0, plan.replicates, out, replicateScratch(plan));
+    runReplicates(plan, planKernel(plan), 0, plan.replicates, out, 0);
     return out;
   }
   const blocks = Math.ceil(plan.replicates / BLOCK);
   const work: BlockControl = { control: shared(Int32Array, HEADER + blocks), blocks };
   for (let i = 1; i < threads; i++) {
     const worker = new Worker(new URL('./bootstrap-worker.mjs', import.meta.url), {
-      workerData: { plan, out, control: work.control, blocks },
+      workerData: { plan, out, control: work.control, blocks, slot: i },
       // The entry registers tsx itself; inheriting the parent's flags would also inherit e.g. --test.
       execArgv: [],
     });
     worker.unref(); // a worker stuck on a dead block must not keep the process alive
     worker.on('error', () => {}); // its block is released or taken over (see the file comment)
   }
-  if (callerTakesBlocks) runBlocks(plan, out, work);
+  if (callerTakesBlocks) runBlocks(plan, out, work, 0);
   waitForBlocks(plan, out, work, callerTakesBlocks ? 0 : STALL_MS);
   return out;
 }
 
-/** Takes free blocks until none is left; used by the calling thread and by every worker. */
-export function runBlocks(plan: BootstrapPlan, out: Float64Array, { control, blocks }: BlockControl): void {
-  const scratch = replicateScratch(plan);
+/**
+ * Takes free blocks until none is left; used by the calling thread (slot 0) and by every worker
+ * (its own slot of the plan's scratch).
+ */
+export function runBlocks(plan: BootstrapPlan, out: Float64Array, { control, blocks }: BlockControl, slot: number): void {
+  const kernel = planKernel(plan);
   for (;;) {
     const b = Atomics.add(control, 0, 1);
     if (b >= blocks) return;
     if (Atomics.compareExchange(control, HEADER + b, FREE, CLAIMED) !== FREE) continue;
     try {
-      runBlock(plan, out, scratch, b);
+      runBlock(plan, kernel, out, slot, b);
     } catch (err) {
       Atomics.store(control, HEADER + b, FREE);
       throw err;
@@ -85,8 +93,8 @@ export function runBlocks(plan: BootstrapPlan, out: Float64Array, { control, blo
   }
 }
 
-function runBlock(plan: BootstrapPlan, out: Float64Array, scratch: ReturnType<typeof replicateScratch>, b: number): void {
-  runReplicates(plan, b * BLOCK, Math.min(plan.replicates, (b + 1) * BLOCK), out, scratch);
+function runBlock(plan: BootstrapPlan, kernel: Kernel, out: Float64Array, slot: number, b: number): void {
+  runReplicates(plan, kernel, b * BLOCK, Math.min(plan.replicates, (b + 1) * BLOCK), out, slot);
 }
 
 function finish(control: Int32Array, b: number): void {
@@ -100,7 +108,8 @@ function finish(control: Int32Array, b: number): void {
  * claimed when nothing has completed for STALL_MS (a worker died mid-block) are run here too.
  */
 function waitForBlocks(plan: BootstrapPlan, out: Float64Array, { control, blocks }: BlockControl, patienceMs: number): void {
-  let scratch: ReturnType<typeof replicateScratch> | null = null;
+  // The calling thread's slot: its own runBlocks has returned by now.
+  let kernel: Kernel | null = null;
   let lastDone = -1;
   let lastChange = Date.now();
   const started = Date.now();
@@ -117,8 +126,8 @@ function waitForBlocks(plan: BootstrapPlan, out: Float64Array, { control, blocks
       const free = state === FREE && Date.now() - started >= patienceMs;
       const mine = free ? Atomics.compareExchange(control, HEADER + b, FREE, CLAIMED) === FREE : state === CLAIMED && stalled;
       if (!mine) continue;
-      scratch ??= replicateScratch(plan);
-      runBlock(plan, out, scratch, b);
+      kernel ??= planKernel(plan);
+      runBlock(plan, kernel, out, 0, b);
       // A stalled worker that wakes up writes the same values: identical streams, identical bits.
       if (Atomics.compareExchange(control, HEADER + b, CLAIMED, DONE) === CLAIMED) {
         Atomics.add(control, 1, 1);

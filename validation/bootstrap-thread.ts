@@ -7,5 +7,5 @@ import { workerData } from 'node:worker_threads';
 import type { BootstrapPlan } from './bootstrap-plan';
 import { runBlocks } from './bootstrap-pool';
 
-const data = workerData as { plan: BootstrapPlan; out: Float64Array; control: Int32Array; blocks: number };
-runBlocks(data.plan, data.out, { control: data.control, blocks: data.blocks });
+const data = workerData as { plan: BootstrapPlan; out: Float64Array; control: Int32Array; blocks: number; slot: number };
+runBlocks(data.plan, data.out, { control: data.control, blocks: data.blocks }, data.slot);

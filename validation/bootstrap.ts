@@ -5,6 +5,8 @@
  * "how many times r was drawn" (an exact multinomial resample, not the Poisson approximation).
  * Each model's rows are sorted once (scored.ts); a replicate is then one linear weighted scan per
  * model instead of a re-sort, which is what makes 1,000 replicates over a million rows feasible.
+ * The scans run on a WebAssembly kernel, four replicates per pass, bit for bit the arithmetic of
+ * scored.ts's TypeScript scan (kernel.ts, bootstrap-plan.ts).
  * Paired: the candidate and the baseline are scanned with the SAME counts in every replicate, so
  * the delta's interval reflects the models' difference rather than two independent sampling noises.
  *
@@ -93,8 +95,10 @@ export function bootstrapReplicates(
   checkBootstrapOptions(options);
   const { replicates } = options;
   if (targets.length === 0) return [];
-  const plan = planBootstrap(targets, rowCount, replicates, options.seed);
-  const out = runPlan(plan, options.threads ?? defaultThreads(plan));
+  const rowsPerReplicate = targets.reduce((sum, t) => sum + t.model.order.length + (t.baseline?.order.length ?? 0), 0);
+  const threads = options.threads ?? defaultThreads(rowsPerReplicate, replicates);
+  const plan = planBootstrap(targets, rowCount, replicates, options.seed, threads);
+  const out = runPlan(plan);
   return targets.map((target, t) => {
     const model = new SeriesCollector(replicates);
     const baseline = target.baseline ? new SeriesCollector(replicates) : undefined;

@@ -180,8 +180,7 @@ describe('bootstrap', () => {
     const run = (threads: number) => bootstrapReplicates(targets, n, { replicates: 41, seed: 3, threads });
     assert.deepEqual(run(3), run(1));
     // The calling thread may finish such small work before a worker starts: make the workers do it.
-    const plan = planBootstrap(targets, n, 41, 3);
-    assert.deepEqual(runPlan(plan, 3, { callerTakesBlocks: false }), runPlan(plan, 1));
+    assert.deepEqual(runPlan(planBootstrap(targets, n, 41, 3, 3), { callerTakesBlocks: false }), runPlan(planBootstrap(targets, n, 41, 3, 1)));
   });
 
   it('percentile intervals use linear interpolation (numpy\'s default)', () => {
