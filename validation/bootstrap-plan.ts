@@ -161,7 +161,8 @@ function layOutSide(arena: Arena, { segments, rows, space }: SideShape, rowCount
   let at = 0;
   segments.forEach(([, p], s) => {
     track.starts[s] = at;
-    for (let k = 0; k < p.order.length; k++) track.index[at + k] = positionOf ? positionOf[p.order[k]!]! : p.order[k]!;
+    if (positionOf) positionsOf(p.order, positionOf, track.index, at);
+    else track.index.set(p.order, at);
     track.score.set(p.score, at);
     track.loss.set(p.loss, at);
     track.flags.set(p.flags, at);
@@ -209,6 +210,11 @@ export function runReplicates(plan: BootstrapPlan, kernel: Kernel, from: number,
 /** A kernel for this thread, working in the plan's memory. */
 export function planKernel(plan: BootstrapPlan): Kernel {
   return instantiateKernel(plan.memory);
+}
+
+/** into[at + k] = positionOf[rows[k]]; a function of its own so that V8 optimises the loop once. */
+function positionsOf(rows: Uint32Array, positionOf: Uint32Array, into: Uint32Array, at: number): void {
+  for (let k = 0; k < rows.length; k++) into[at + k] = positionOf[rows[k]!]!;
 }
 
 function isIdentity(order: Uint32Array): boolean {

@@ -22,8 +22,8 @@
  */
 
 import { metricSetFromScan } from './metrics';
-import { METRIC_COUNT, checkSameLength, prepareScores, scanMetrics } from './scored';
-import { groupRows } from './slices';
+import { METRIC_COUNT, checkSameLength, prepareScores, scanMetrics, type PreparedScores } from './scored';
+import { encodeColumn, preparedGroups, type EncodedColumn } from './slices';
 import { METRIC_NAMES, type FairnessGroup, type FairnessReport, type MetricName } from './types';
 
 export function fairnessReport(
@@ -34,10 +34,19 @@ export function fairnessReport(
   threshold: number,
 ): FairnessReport {
   checkSameLength(`protected column ${columnName}`, column, labels.length);
+  const encoded = encodeColumn(column, columnName);
+  return fairnessOfGroups(columnName, encoded, preparedGroups(prepareScores(labels, scores, threshold), encoded, labels, scores));
+}
+
+/**
+ * The fairness report of one protected column from its groups' prepared rows (`prepared[g]` holds
+ * the rows of `column.values[g]`, e.g. from slices.ts's preparedGroups).
+ */
+export function fairnessOfGroups(columnName: string, column: EncodedColumn, preparedByGroup: PreparedScores[]): FairnessReport {
   const groups: FairnessGroup[] = [];
   let nanScores = 0;
-  for (const group of groupRows(column, columnName)) {
-    const prepared = prepareScores(labels, scores, threshold, group.rows);
+  for (const [g, value] of column.values.entries()) {
+    const prepared = preparedByGroup[g]!;
     nanScores += prepared.nanScores;
     const rows = prepared.rows + prepared.nanScores;
     if (rows === 0) continue; // a value seen only on unlabelled rows is not a group here
@@ -46,7 +55,7 @@ export function fairnessReport(
     const metrics = metricSetFromScan(prepared, out, totals);
     const { reasons, ...values } = metrics;
     const entry: FairnessGroup = {
-      value: group.value,
+      value,
       rows,
       positives: totals.positives,
       negatives: totals.negatives,

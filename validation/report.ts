@@ -15,10 +15,10 @@ import {
   type TargetReplicates,
 } from './bootstrap';
 import { curvesOfPrepared } from './curves';
-import { fairnessReport } from './fairness';
+import { fairnessOfGroups } from './fairness';
 import { computeChurn, metricsOfPrepared } from './metrics';
-import { checkSameLength, checkThreshold, inSortedLayout, prepareScores, selectScoredRows, ValidationInputError } from './scored';
-import { pointDeltas, prepareSlices, sliceReport } from './slices';
+import { checkSameLength, checkThreshold, inSortedLayout, prepareScores, selectScoredRows, ValidationInputError, type PreparedScores } from './scored';
+import { encodeColumn, gatherEncoded, pointDeltas, preparedGroups, prepareSlices, sliceReport, type EncodedColumn } from './slices';
 import {
   METRIC_NAMES,
   type DeltaSet,
@@ -54,12 +54,12 @@ export function buildEvaluationReport(input: EvaluationInput): EvaluationReport 
     scores: gather(scores, layout),
     baselineScores: baselineScores ? gather(baselineScores, layout) : undefined,
   };
-  const sliceColumns = gatherColumns(input.sliceColumns, layout, labels.length, 'slice column');
-  const protectedColumns = gatherColumns(input.protectedColumns, layout, labels.length, 'protected column');
+  const sliceColumns = encodeColumns(input.sliceColumns, layout, labels.length, 'slice column');
+  const protectedColumns = encodeColumns(input.protectedColumns, layout, labels.length, 'protected column');
 
   const model = sorted ? inSortedLayout(candidate) : prepareScores(data.labels, data.scores, threshold);
   const baseline = data.baselineScores ? prepareScores(data.labels, data.baselineScores, threshold) : undefined;
-  const slices = prepareSlices({ ...data, columns: sliceColumns, threshold });
+  const slices = prepareSlices({ ...data, model, baseline, columns: sliceColumns });
   const bootstrapSlices = input.bootstrap.slices ?? true;
   const sliceReports = slices.map((s) => sliceReport(s, minSliceRows));
   const judgedSlices = bootstrapSlices ? sliceReports.flatMap((r, i) => (r.status === 'ok' ? [i] : [])) : [];
@@ -88,7 +88,7 @@ export function buildEvaluationReport(input: EvaluationInput): EvaluationReport 
       slices: bootstrapSlices,
     },
     slices: sliceReports,
-    fairness: fairnessOf(data.labels, data.scores, protectedColumns, threshold),
+    fairness: fairnessOf(model, data.labels, data.scores, protectedColumns),
     curves: curvesOfPrepared(model),
     notes,
   };
@@ -99,7 +99,7 @@ export function buildEvaluationReport(input: EvaluationInput): EvaluationReport 
       ci: intervalSet(overallReplicates.baseline!, confidence),
       nanScoreRows: baseline.nanScores,
       curves: curvesOfPrepared(baseline),
-      fairness: fairnessOf(data.labels, data.baselineScores, protectedColumns, threshold),
+      fairness: fairnessOf(baseline, data.labels, data.baselineScores, protectedColumns),
     };
     report.delta = withIntervals(pointDeltas(overall, baselineOverall), overallReplicates.delta!, confidence);
     report.churn = computeChurn(data.labels, data.scores, data.baselineScores, threshold);
@@ -109,12 +109,14 @@ export function buildEvaluationReport(input: EvaluationInput): EvaluationReport 
 }
 
 function fairnessOf(
+  whole: PreparedScores,
   labels: Float64Array,
   scores: Float64Array,
-  columns: Record<string, (string | null)[]>,
-  threshold: number,
+  columns: Record<string, EncodedColumn>,
 ): Record<string, FairnessReport> {
-  return Object.fromEntries(Object.entries(columns).map(([name, cells]) => [name, fairnessReport(labels, scores, cells, name, threshold)]));
+  return Object.fromEntries(
+    Object.entries(columns).map(([name, column]) => [name, fairnessOfGroups(name, column, preparedGroups(whole, column, labels, scores))]),
+  );
 }
 
 function labelledRows(labels: Float64Array): Uint32Array {
@@ -129,18 +131,17 @@ function gather(values: Float64Array, rows: Uint32Array): Float64Array {
   return out;
 }
 
-function gatherColumns(
+/** Encodes every column in the caller's row order (so errors name the caller's rows), then lays it out like the data. */
+function encodeColumns(
   columns: Record<string, (string | null)[]>,
   rows: Uint32Array,
   expected: number,
   kind: string,
-): Record<string, (string | null)[]> {
-  const out: Record<string, (string | null)[]> = {};
+): Record<string, EncodedColumn> {
+  const out: Record<string, EncodedColumn> = {};
   for (const [name, cells] of Object.entries(columns)) {
     checkSameLength(`${kind} ${name}`, cells, expected);
-    const column = new Array<string | null>(rows.length);
-    for (let k = 0; k < rows.length; k++) column[k] = cells[rows[k]!] ?? null;
-    out[name] = column;
+    out[name] = gatherEncoded(encodeColumn(cells, name), rows);
   }
   return out;
 }

@@ -163,27 +163,95 @@ export function prepareScores(
   const score = shared(Float64Array, n);
   const loss = shared(Float64Array, n);
   const flags = shared(Uint8Array, n);
-  let cut = 0;
-  let previousBin = -1;
   for (let k = 0; k < n; k++) {
     const r = order[k]!;
     const y = labels[r]!;
     const s = scores[r]!;
-    if (y === 1) flags[k]! |= POSITIVE;
+    if (y === 1) flags[k] = POSITIVE;
     score[k] = s;
     // As sklearn: the two class probabilities [1 - p, p] are clipped separately to [eps, 1 - eps].
     loss[k] = y === 1 ? -Math.log(clip(s)) : -Math.log(clip(1 - s));
-    if (s >= threshold) cut = k + 1;
+  }
+  const cut = markBoundaries(score, flags, 0, n, threshold);
+  return { threshold, rows: n, unlabelled, nanScores, order, score, loss, flags, cut };
+}
+
+/**
+ * Sets the GROUP_END, BIN_END and CUT_END flags of the sorted rows [from, to) (one prepared row
+ * set) and returns its cut: the number of its rows predicted positive.
+ */
+function markBoundaries(score: Float64Array, flags: Uint8Array, from: number, to: number, threshold: number): number {
+  let cut = 0;
+  let previousBin = -1;
+  for (let k = from; k < to; k++) {
+    const s = score[k]!;
+    if (s >= threshold) cut = k + 1 - from;
     const bin = binOf(s);
-    if (k > 0 && score[k - 1] !== s) {
+    if (k > from && score[k - 1] !== s) {
       flags[k - 1]! |= GROUP_END;
       if (previousBin !== bin) flags[k - 1]! |= BIN_END;
     }
     previousBin = bin;
   }
-  if (n > 0) flags[n - 1]! |= GROUP_END | BIN_END;
-  if (cut > 0) flags[cut - 1]! |= CUT_END;
-  return { threshold, rows: n, unlabelled, nanScores, order, score, loss, flags, cut };
+  if (to > from) flags[to - 1]! |= GROUP_END | BIN_END;
+  if (cut > 0) flags[from + cut - 1]! |= CUT_END;
+  return cut;
+}
+
+/**
+ * The prepared rows of every group of a partition (slices, protected groups), cut out of the
+ * prepared rows of the whole: one pass, no sort and no logarithm again. `codes[r]` is the group of
+ * row r (indexed like `parent.order`; a negative code is in no group), groups are 0..groups-1.
+ *
+ * Each group keeps the parent's order, which is the stable descending order of its own rows, so
+ * the result is exactly prepareScores on the group's rows. The parent must have no NaN score
+ * (such a parent keeps no order); callers prepare each group themselves then. Rows the parent
+ * skipped for a NaN label are in no group (unlabelled is 0 here: the parent counted them).
+ */
+export function partitionPrepared(parent: PreparedScores, codes: Int32Array, groups: number): PreparedScores[] {
+  if (parent.nanScores > 0) throw new RangeError('partitionPrepared needs a parent without NaN scores');
+  const { order, score, loss, flags } = parent;
+  const n = order.length;
+  const starts = new Int32Array(groups + 1);
+  for (let k = 0; k < n; k++) {
+    const g = codes[order[k]!]!;
+    if (g >= 0) starts[g + 1]!++;
+  }
+  for (let g = 0; g < groups; g++) starts[g + 1]! += starts[g]!;
+  const total = starts[groups]!;
+  const out = {
+    order: shared(Uint32Array, total),
+    score: shared(Float64Array, total),
+    loss: shared(Float64Array, total),
+    flags: shared(Uint8Array, total),
+  };
+  const next = starts.slice(0, groups);
+  for (let k = 0; k < n; k++) {
+    const r = order[k]!;
+    const g = codes[r]!;
+    if (g < 0) continue;
+    const j = next[g]!++;
+    out.order[j] = r;
+    out.score[j] = score[k]!;
+    out.loss[j] = loss[k]!;
+    out.flags[j] = flags[k]! & POSITIVE;
+  }
+  return Array.from({ length: groups }, (_, g) => {
+    const from = starts[g]!;
+    const to = starts[g + 1]!;
+    const cut = markBoundaries(out.score, out.flags, from, to, parent.threshold);
+    return {
+      threshold: parent.threshold,
+      rows: to - from,
+      unlabelled: 0,
+      nanScores: 0,
+      order: out.order.subarray(from, to),
+      score: out.score.subarray(from, to),
+      loss: out.loss.subarray(from, to),
+      flags: out.flags.subarray(from, to),
+      cut,
+    };
+  });
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 
 import { metricsOfPrepared } from './metrics';
-import { checkSameLength, prepareScores, ValidationInputError, type PreparedScores } from './scored';
+import { checkSameLength, partitionPrepared, prepareScores, ValidationInputError, type PreparedScores } from './scored';
 import { METRIC_NAMES, type DeltaSet, type MetricSet, type SliceReport } from './types';
 
 /** The name of the slice (or protected group) made of null cells. */
@@ -16,12 +16,20 @@ export interface RowGroup {
   rows: Uint32Array;
 }
 
+/** A categorical column as small integers: row i holds values[codes[i]]. */
+export interface EncodedColumn {
+  /** Sorted by value (code-point order), the missing-value group last, so reports are stable. */
+  values: string[];
+  codes: Int32Array;
+}
+
 /**
- * Splits row indices by the value of `column`. Groups come sorted by value (code-point order),
- * the missing-value group last, so reports are stable from run to run.
+ * Encodes a categorical column: one hash lookup per row here, then every later step (gathering
+ * rows into another order, splitting them by value) works on integers instead of strings.
  */
-export function groupRows(column: (string | null)[], columnName: string): RowGroup[] {
-  const byValue = new Map<string, number[]>();
+export function encodeColumn(column: (string | null)[], columnName: string): EncodedColumn {
+  const firstSeen = new Map<string, number>();
+  const provisional = new Int32Array(column.length);
   for (let i = 0; i < column.length; i++) {
     const cell = column[i];
     if (cell === MISSING_VALUE_TOKEN) {
@@ -30,13 +38,51 @@ export function groupRows(column: (string | null)[], columnName: string): RowGro
       );
     }
     const key = cell === null || cell === undefined ? MISSING_VALUE_TOKEN : String(cell);
-    let rows = byValue.get(key);
-    if (!rows) byValue.set(key, (rows = []));
-    rows.push(i);
+    let code = firstSeen.get(key);
+    if (code === undefined) firstSeen.set(key, (code = firstSeen.size));
+    provisional[i] = code;
   }
-  return [...byValue.keys()]
-    .sort((a, b) => (a === MISSING_VALUE_TOKEN ? 1 : b === MISSING_VALUE_TOKEN ? -1 : a < b ? -1 : a > b ? 1 : 0))
-    .map((value) => ({ value, rows: Uint32Array.from(byValue.get(value)!) }));
+  const values = [...firstSeen.keys()].sort((a, b) =>
+    a === MISSING_VALUE_TOKEN ? 1 : b === MISSING_VALUE_TOKEN ? -1 : a < b ? -1 : a > b ? 1 : 0,
+  );
+  const rank = new Int32Array(values.length);
+  values.forEach((value, r) => (rank[firstSeen.get(value)!] = r));
+  const codes = provisional.map((c) => rank[c]!);
+  return { values, codes };
+}
+
+/** The column's rows in another order: new row k is old row rows[k]. */
+export function gatherEncoded(column: EncodedColumn, rows: Uint32Array): EncodedColumn {
+  const codes = new Int32Array(rows.length);
+  for (let k = 0; k < rows.length; k++) codes[k] = column.codes[rows[k]!]!;
+  return { values: column.values, codes };
+}
+
+/** Row indices per value of an encoded column, in row order, in the order of `values`. */
+export function rowsByValue(column: EncodedColumn): Uint32Array[] {
+  const sizes = new Int32Array(column.values.length);
+  for (const c of column.codes) sizes[c]!++;
+  const rows = Array.from(sizes, (size) => new Uint32Array(size));
+  const next = new Int32Array(column.values.length);
+  column.codes.forEach((c, i) => (rows[c]![next[c]!++] = i));
+  return rows;
+}
+
+/** Splits row indices by the value of `column` (groups ordered as EncodedColumn.values). */
+export function groupRows(column: (string | null)[], columnName: string): RowGroup[] {
+  const encoded = encodeColumn(column, columnName);
+  const rows = rowsByValue(encoded);
+  return encoded.values.map((value, g) => ({ value, rows: rows[g]! }));
+}
+
+/**
+ * The prepared rows of every value of `column`: cut out of the prepared rows of the whole (no
+ * re-sort) when the whole has an order, else (NaN scores somewhere) prepared group by group, so
+ * that only the groups holding a NaN score lose their metrics.
+ */
+export function preparedGroups(whole: PreparedScores, column: EncodedColumn, labels: Float64Array, scores: Float64Array): PreparedScores[] {
+  if (whole.nanScores === 0) return partitionPrepared(whole, column.codes, column.values.length);
+  return rowsByValue(column).map((rows) => prepareScores(labels, scores, whole.threshold, rows));
 }
 
 /** One slice's rows prepared for scanning, by the model and (optionally) the baseline. */
@@ -51,23 +97,22 @@ export interface SliceInput {
   labels: Float64Array;
   scores: Float64Array;
   baselineScores?: Float64Array;
-  columns: Record<string, (string | null)[]>;
-  threshold: number;
+  /** The prepared rows of every row, by the model and the baseline. */
+  model: PreparedScores;
+  baseline?: PreparedScores;
+  columns: Record<string, EncodedColumn>;
 }
 
 export function prepareSlices(input: SliceInput): PreparedSlice[] {
-  const { labels, scores, baselineScores, columns, threshold } = input;
+  const { labels, scores, baselineScores, columns } = input;
   const slices: PreparedSlice[] = [];
-  for (const [column, cells] of Object.entries(columns)) {
-    checkSameLength(`slice column ${column}`, cells, labels.length);
-    for (const group of groupRows(cells, column)) {
-      slices.push({
-        column,
-        value: group.value,
-        model: prepareScores(labels, scores, threshold, group.rows),
-        ...(baselineScores ? { baseline: prepareScores(labels, baselineScores, threshold, group.rows) } : {}),
-      });
-    }
+  for (const [column, encoded] of Object.entries(columns)) {
+    checkSameLength(`slice column ${column}`, encoded.codes, labels.length);
+    const model = preparedGroups(input.model, encoded, labels, scores);
+    const baseline = input.baseline && baselineScores ? preparedGroups(input.baseline, encoded, labels, baselineScores) : undefined;
+    encoded.values.forEach((value, g) => {
+      slices.push({ column, value, model: model[g]!, ...(baseline ? { baseline: baseline[g]! } : {}) });
+    });
   }
   return slices;
 }
@@ -107,7 +152,23 @@ export function sliceReport(slice: PreparedSlice, minRows: number): SliceReport 
   return report;
 }
 
+export interface ComputeSlicesInput {
+  labels: Float64Array;
+  scores: Float64Array;
+  baselineScores?: Float64Array;
+  columns: Record<string, (string | null)[]>;
+  threshold: number;
+  minRows: number;
+}
+
 /** Slices of one model (and baseline) in one call: for callers that need no intervals. */
-export function computeSlices(input: SliceInput & { minRows: number }): SliceReport[] {
-  return prepareSlices(input).map((slice) => sliceReport(slice, input.minRows));
+export function computeSlices(input: ComputeSlicesInput): SliceReport[] {
+  const { labels, scores, baselineScores, threshold } = input;
+  const columns = Object.fromEntries(Object.entries(input.columns).map(([name, cells]) => {
+    checkSameLength(`slice column ${name}`, cells, labels.length);
+    return [name, encodeColumn(cells, name)];
+  }));
+  const model = prepareScores(labels, scores, threshold);
+  const baseline = baselineScores ? prepareScores(labels, baselineScores, threshold, undefined, 'baselineScores') : undefined;
+  return prepareSlices({ labels, scores, baselineScores, model, baseline, columns }).map((slice) => sliceReport(slice, input.minRows));
 }
