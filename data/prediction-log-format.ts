@@ -20,7 +20,8 @@ export const PREDICTION_ROLES: readonly PredictionRole[] = ['champion', 'candida
 /**
  * One scored row as the worker buffers it. Field names are the column names. `features` is the
  * request's own feature object (not copied: it is never mutated after parsing) and becomes JSON
- * text only when a flush writes it, off the response path.
+ * text only when a flush writes it, off the response path. Shadow rows have null features: they
+ * mirror the served row with the same request_id, which holds the inputs.
  */
 export interface PredictionRecord {
   request_id: string; // the response's request_id; batch rows: `<request_id>#<index>`
@@ -28,7 +29,7 @@ export interface PredictionRecord {
   model: string;
   version: number;
   role: PredictionRole;
-  features: unknown;
+  features: unknown; // null on shadow rows (see above)
   score: number | null; // null when status is 'error'
   label: boolean | null; // score >= the version's threshold; null on error
   latency_ms: number; // the model call, as this request waited for it

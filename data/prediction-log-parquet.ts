@@ -33,7 +33,7 @@ import {
   type LogStream,
 } from './prediction-log-format';
 
-/** Rows serialised and written between two yields to the event loop (~0.2 ms of work). */
+/** Rows serialised between two yields to the event loop (~0.2 ms of work). */
 const ROWS_PER_SLICE = 100;
 
 export interface ParquetLogWriterOptions {
@@ -138,7 +138,7 @@ function groupByModelAndHour<R extends { model: string; at: number }>(rows: read
 
 async function writeSegment(connection: DuckDBConnection, stagingDir: string, stream: LogStream, rows: readonly object[], file: string): Promise<void> {
   const staged = path.join(stagingDir, `${randomBytes(6).toString('hex')}.ndjson`);
-  await writeNdjson(staged, LOG_COLUMNS[stream], rows);
+  await writeNdjson(staged, rows);
   const dir = path.dirname(file);
   await ensureDirDurable(dir);
   const temporary = temporaryPathFor(file);
@@ -153,44 +153,21 @@ async function writeSegment(connection: DuckDBConnection, stagingDir: string, st
   }
 }
 
-async function writeNdjson(file: string, columns: readonly LogColumn[], rows: readonly object[]): Promise<void> {
-  const line = ndjsonLine(columns);
-  // A shadow row shares its request's feature object with the champion's row: serialise it once.
-  const jsonCache = new Map<unknown, string>();
-  const handle = await fs.open(file, 'w');
-  try {
-    for (let start = 0; start < rows.length; start += ROWS_PER_SLICE) {
-      const end = Math.min(rows.length, start + ROWS_PER_SLICE);
-      let text = '';
-      for (let i = start; i < end; i++) text += line(rows[i] as Record<string, unknown>, jsonCache);
-      await handle.write(text); // the write runs off-thread; its await is the yield between slices
-    }
-  } finally {
-    await handle.close();
-  }
-}
-
 /**
- * One record as a JSON line, in column order, with exactly JSON.stringify's output for each value:
- * a third cheaper than JSON.stringify of the whole record, and JSON columns come from the cache.
+ * The rows as NDJSON, serialised in slices with a yield to the event loop between them, then
+ * written in one call. Each line is JSON.stringify of the whole record: V8's native serialiser
+ * builds one flat string, which measured cheaper than assembling lines field by field, and one
+ * large write costs far less than a write per slice. Keys that are not columns are ignored by
+ * the reader (read_json with explicit columns).
  */
-function ndjsonLine(columns: readonly LogColumn[]): (row: Record<string, unknown>, jsonCache: Map<unknown, string>) => string {
-  const parts = columns.map((c, i) => ({ name: c.name, key: `${i === 0 ? '{' : ','}${JSON.stringify(c.name)}:`, json: c.json === true }));
-  return (row, jsonCache) => {
-    let text = '';
-    for (const part of parts) {
-      const value = row[part.name];
-      let encoded: string;
-      if (value === null || value === undefined) encoded = 'null';
-      else if (typeof value === 'number') encoded = Number.isFinite(value) ? String(value) : 'null';
-      else if (part.json) {
-        encoded = jsonCache.get(value) ?? JSON.stringify(value);
-        jsonCache.set(value, encoded);
-      } else encoded = JSON.stringify(value);
-      text += part.key + encoded;
-    }
-    return `${text}}\n`;
-  };
+async function writeNdjson(file: string, rows: readonly object[]): Promise<void> {
+  const lines = new Array<string>(rows.length);
+  for (let start = 0; start < rows.length; start += ROWS_PER_SLICE) {
+    if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const end = Math.min(rows.length, start + ROWS_PER_SLICE);
+    for (let i = start; i < end; i++) lines[i] = JSON.stringify(rows[i]);
+  }
+  await fs.writeFile(file, lines.join('\n'));
 }
 
 /**

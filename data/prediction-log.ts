@@ -139,12 +139,16 @@ export async function readFeedback(query: LogLocation & FeedbackQuery): Promise<
 
 /**
  * The logged inputs of the window as a ColumnTable for `features` (numbers as Float64Array with
- * NaN for missing or non-numeric, categories as string or null). Default roles: champion and
- * candidate, the traffic actually served; shadow rows repeat those inputs and would count twice.
+ * NaN for missing or non-numeric, categories as string or null). Roles: champion and candidate,
+ * the traffic actually served (the default); shadow rows carry no features of their own (they
+ * mirror the served rows with the same request ids), so asking for them is an error.
  */
 export async function readLoggedFeatures(query: LogLocation & PredictionLogQuery & { features: FeatureSpec[] }): Promise<ColumnTable> {
   const window = checkWindow(query.from, query.to);
   const roles = checkRoles(query.roles ?? ['champion', 'candidate']);
+  if (roles?.includes('shadow')) {
+    throw new Error('readLoggedFeatures: roles includes "shadow", whose rows log no features (they mirror the served rows with the same request_id): read roles champion and candidate');
+  }
   if (query.features.length === 0) throw new Error('readLoggedFeatures: "features" is empty: pass the FeatureSpec[] of the model version');
   const columns = await select(query, 'predictions', window, (d, p) => ({
     columns: query.features.map((f) => (f.type === 'numeric' ? d.numberFeature(p(d.featureKey(f.name))) : d.textFeature(p(d.featureKey(f.name))))),

@@ -10,6 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { listValue } from '@duckdb/node-api';
+import { withDuckDB } from '../../data/duckdb';
 import { readLoggedFeatures, readPredictionLog, type PredictionLog } from '../../data/prediction-log';
 import { clearCandidate, promoteToChampion, startCandidate } from '../../registry/lifecycle';
 import { OnnxModel } from '../../scoring/onnx-model';
@@ -158,6 +160,15 @@ describe('prediction log of a running worker', () => {
     const champion = rowsOf(await read({ roles: ['champion'] }), ids);
     assert.deepEqual(new Set(champion.map((r) => r.id)), ids, 'one champion row per request');
     assert.deepEqual(new Set(shadow.map((r) => r.id)), ids, 'one shadow row per request, same ids');
+    // The inputs are logged once, on the served row; the shadow row that mirrors it has none.
+    const featuresByRole = await withDuckDB(async (db) => {
+      const result = await db.runAndReadAll(
+        `SELECT role, count(*) FILTER (WHERE features IS NOT NULL)::INTEGER FROM read_parquet($files) WHERE list_contains($ids, request_id) GROUP BY role ORDER BY role`,
+        { files: listValue(await logFiles(logDir)), ids: listValue([...ids]) },
+      );
+      return result.getRows();
+    });
+    assert.deepEqual(featuresByRole, [['champion', 40], ['shadow', 0]]);
   });
 
   it('shadow: rows the candidate cannot take are logged as errors saying why', async () => {
@@ -219,3 +230,9 @@ describe('a worker without a prediction log', () => {
     }
   });
 });
+
+/** Every prediction-log segment under `logDir`. */
+async function logFiles(logDir: string): Promise<string[]> {
+  const entries = await fs.readdir(logDir, { recursive: true });
+  return entries.filter((name) => name.endsWith('.parquet') && name.includes('predictions')).map((name) => path.join(logDir, name));
+}

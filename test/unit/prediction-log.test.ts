@@ -157,6 +157,10 @@ describe('Parquet log: writing and reading back', () => {
     assert.deepEqual(table.columns.plan, ['basic', 'pro', 'basic', 'pro', 'basic', 'pro', 'pro']);
     assert.equal((table.columns.note as string[])[0], 'a "quoted" / slashed ~ value');
     assert.ok([...(table.columns.absent as Float64Array)].every(Number.isNaN));
+    await assert.rejects(
+      readLoggedFeatures({ logDir, model: 'churn', from: T, to: T + 60 * MIN, roles: ['shadow'], features: [{ name: 'age', type: 'numeric' }] }),
+      /shadow.*mirror the served rows.*read roles champion and candidate/,
+    );
   });
 
   it('joins feedback written to the log: by request id, else by entity at or after the prediction', async () => {

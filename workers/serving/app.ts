@@ -114,7 +114,7 @@ export async function buildServingApp(options: ServingAppOptions): Promise<Servi
     throw error;
   }
   const now = options.now ? () => options.now!().getTime() : Date.now;
-  const shadow = new ShadowScorer(metrics, options.shadowQueueRows, log?.predictions ?? null);
+  const shadow = new ShadowScorer(metrics, { maxQueuedRows: options.shadowQueueRows }, log?.predictions ?? null);
   let draining = false;
 
   app.setErrorHandler((error, request, reply) => {

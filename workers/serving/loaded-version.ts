@@ -13,6 +13,8 @@ import { compileFeatureValidator, type FeatureValidator } from './request-valida
 
 export class LoadedVersion {
   readonly validate: FeatureValidator;
+  /** The feature list as text: two versions with the same one accept exactly the same rows. */
+  private readonly featureKey: string;
   private refs = 0;
   private retired = false;
   private closing: Promise<void> | null = null;
@@ -26,7 +28,13 @@ export class LoadedVersion {
     batching: MicroBatchOptions | null = null,
   ) {
     this.validate = compileFeatureValidator(record.features);
+    this.featureKey = JSON.stringify(record.features);
     this.batcher = batching ? new MicroBatcher((rows) => this.onnx.scoreRows(rows), batching) : null;
+  }
+
+  /** Whether a row this version's validator accepted needs no other check for `other`. */
+  validatesLike(other: LoadedVersion): boolean {
+    return other === this || other.featureKey === this.featureKey;
   }
 
   get version(): number {

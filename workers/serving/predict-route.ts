@@ -105,7 +105,7 @@ async function predictOne(deps: PredictDeps, view: ServingView, row: PredictRow,
   if (invalid) throw badRequest(invalid);
   const at = deps.now();
   const scoring = timed(version.scoreOne(row.features as FeatureRow));
-  if (shadows(view, key)) deps.shadow.submit(view.model, view.candidate!, [row], [requestId], at);
+  if (shadows(view, key)) deps.shadow.submit(view.model, view.candidate!, [row], [requestId], at, version.validatesLike(view.candidate!));
   const outcome = await scoring;
   const id: RowIdentity = { requestId, entityId: row.entityId, model: view.model, version: version.version, role, features: row.features, at };
   if (!outcome.ok) {
@@ -145,7 +145,8 @@ async function predictBatch(
     return { role, version, indices, outcome: timed(version.score(indices.map((i) => rows[i].features as FeatureRow))) };
   });
   if (shadowed.length > 0) {
-    deps.shadow.submit(view.model, view.candidate!, shadowed.map((i) => rows[i]), shadowed.map((i) => batchRowId(requestId, i)), at);
+    const validated = shadowed.every((i) => versionFor(view, roles[i]).validatesLike(view.candidate!));
+    deps.shadow.submit(view.model, view.candidate!, shadowed.map((i) => rows[i]), shadowed.map((i) => batchRowId(requestId, i)), at, validated);
   }
 
   const outcomes = await Promise.all(scoring.map((g) => g.outcome));
