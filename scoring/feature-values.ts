@@ -12,7 +12,7 @@
  *   often a misspelt field than a deliberate missing value.
  * - an int64 model input cannot represent a missing value or a fraction: such values are refused.
  */
-import type { ColumnTable, FeatureRow } from '../core/types';
+import type { ColumnTable, FeatureRow, FeatureSpec } from '../core/types';
 import { ScoringInputError } from './errors';
 import type { InputPlan, NumericTensorType } from './model-signature';
 
@@ -173,4 +173,28 @@ export function buildInputs(plan: InputPlan, source: FeatureSource, start: numbe
     const data = fillNumeric(tensorType, source.numeric(feature.name), feature.name, input, start, end);
     return { name: input, type: tensorType, data, dims: dimsFor(n, 1) };
   });
+}
+
+/**
+ * Row objects as a ColumnTable over `features`, converted exactly as rowsSource converts them
+ * (numbers, booleans as 0/1, null as NaN; strings, null kept as null), so that scoring the table
+ * gives the rows' scores. Columns are compact (typed arrays for numbers), cheap to hand to another
+ * thread. Throws ScoringInputError at the first value of the wrong type.
+ */
+export function rowsToTable(rows: readonly FeatureRow[], features: readonly FeatureSpec[]): ColumnTable {
+  const source = rowsSource(rows);
+  const table: ColumnTable = { rowCount: rows.length, columns: {} };
+  for (const feature of features) {
+    if (feature.type === 'numeric') {
+      const read = source.numeric(feature.name);
+      const column = new Float64Array(rows.length);
+      for (let i = 0; i < rows.length; i++) column[i] = read(i);
+      table.columns[feature.name] = column;
+    } else {
+      const read = source.categorical(feature.name);
+      // rowsSource reads null as "" for the model; the table keeps null, which tableSource reads as "" again.
+      table.columns[feature.name] = Array.from({ length: rows.length }, (_, i) => (rows[i]![feature.name] === null ? null : read(i)));
+    }
+  }
+  return table;
 }

@@ -14,7 +14,7 @@
  */
 
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { startTsThread } from '../core/threads';
 import { outputLength, planKernel, runReplicates, type BootstrapPlan } from './bootstrap-plan';
 import { KERNEL_LANES, type Kernel } from './kernel';
 import { shared } from './scored';
@@ -60,11 +60,7 @@ export function runPlan(plan: BootstrapPlan, { callerTakesBlocks = true } = {}):
   const blocks = Math.ceil(plan.replicates / BLOCK);
   const work: BlockControl = { control: shared(Int32Array, HEADER + blocks), blocks };
   for (let i = 1; i < threads; i++) {
-    const worker = new Worker(new URL('./bootstrap-worker.mjs', import.meta.url), {
-      workerData: { plan, out, control: work.control, blocks, slot: i },
-      // The entry registers tsx itself; inheriting the parent's flags would also inherit e.g. --test.
-      execArgv: [],
-    });
+    const worker = startTsThread(new URL('./bootstrap-thread.ts', import.meta.url), { plan, out, control: work.control, blocks, slot: i });
     worker.unref(); // a worker stuck on a dead block must not keep the process alive
     worker.on('error', () => {}); // its block is released or taken over (see the file comment)
   }

@@ -1,5 +1,5 @@
 /**
- * Body of a bootstrap worker thread (started by bootstrap-pool.ts through bootstrap-worker.mjs):
+ * Body of a bootstrap worker thread (started by bootstrap-pool.ts through core/thread-entry.mjs):
  * runs blocks of replicates from the shared plan until none are left, then ends.
  */
 

@@ -26,7 +26,7 @@ afterEach(async () => {
 
 it('a retired version finishes the scoring already started before its session closes', async () => {
   const record = await registry.register('churn', 'run-1', trainOnnx(1));
-  const loaded = new LoadedVersion(record, await OnnxModel.load(trainOnnx(1), FEATURES, { intraOpNumThreads: 1 }));
+  const loaded = new LoadedVersion(record, await OnnxModel.load(trainOnnx(1), FEATURES, { intraOpNumThreads: 1 }), trainOnnx(1));
   // onnxruntime runs a session on a later turn of the event loop: closing it in between fails
   // the run ("Session already disposed"), which is exactly what a naive swap would do.
   const inFlight = loaded.score([ROW]);
@@ -39,7 +39,7 @@ it('a retired version finishes the scoring already started before its session cl
 
 it('a retired version held by a queued job closes when the job releases it', async () => {
   const record = await registry.register('churn', 'run-1', trainOnnx(1));
-  const loaded = new LoadedVersion(record, await OnnxModel.load(trainOnnx(1), FEATURES, { intraOpNumThreads: 1 }));
+  const loaded = new LoadedVersion(record, await OnnxModel.load(trainOnnx(1), FEATURES, { intraOpNumThreads: 1 }), trainOnnx(1));
   loaded.acquire();
   let closed = false;
   const closing = loaded.retire().then(() => (closed = true));

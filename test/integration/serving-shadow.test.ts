@@ -1,85 +1,113 @@
 /**
- * The shadow scorer below HTTP: rows arriving within its window are scored in one onnxruntime
- * call, a full batch starts without waiting, drain() scores what is still waiting, and rows
- * already validated against identical features are not validated again.
+ * The shadow scorer below HTTP, with its real thread and log: rows arriving within its window go
+ * to the thread as one batch, a full batch goes at once, close() scores what waits and flushes the
+ * thread's log, a row vouched for is not validated again, and a thread that dies loses only the
+ * rows it held (counted) while the next batch starts a new one.
  */
 import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, beforeEach, it } from 'node:test';
-import type { FeatureRow } from '../../core/types';
-import type { PredictionRecord } from '../../data/prediction-log-format';
+import { readPredictionRows } from '../../data/prediction-log';
 import { OnnxModel } from '../../scoring/onnx-model';
 import { LoadedVersion } from '../../workers/serving/loaded-version';
 import { ServingMetrics } from '../../workers/serving/metrics';
-import type { PredictionSink } from '../../workers/serving/prediction-log';
-import { ShadowScorer } from '../../workers/serving/shadow';
+import { ShadowScorer, type ShadowOptions } from '../../workers/serving/shadow';
 import { FEATURES, ROW, testRegistry, trainOnnx, type TestRegistry } from '../helpers/serving-models';
 
 let registry: TestRegistry;
-beforeEach(async () => (registry = await testRegistry()));
-afterEach(async () => registry.cleanup());
+let logDir: string;
+beforeEach(async () => {
+  registry = await testRegistry();
+  logDir = await fs.mkdtemp(path.join(os.tmpdir(), 'ratchet-shadow-'));
+});
+afterEach(async () => {
+  await registry.cleanup();
+  await fs.rm(logDir, { recursive: true, force: true });
+});
 
-/** A loaded candidate whose onnxruntime calls are counted (by row count), and a sink that keeps what is logged. */
-async function rig() {
-  const record = await registry.register('churn', 'run-1', trainOnnx(-1));
-  const candidate = new LoadedVersion(record, await OnnxModel.load(trainOnnx(-1), FEATURES, { intraOpNumThreads: 1 }));
-  const calls: number[] = [];
-  const score = candidate.score.bind(candidate);
-  candidate.score = (rows: FeatureRow[]) => {
-    calls.push(rows.length);
-    return score(rows);
+async function rig(options: ShadowOptions) {
+  const artifact = trainOnnx(-1);
+  const record = await registry.register('churn', 'run-1', artifact);
+  const candidate = new LoadedVersion(record, await OnnxModel.load(artifact, FEATURES, { intraOpNumThreads: 1 }), artifact);
+  const metrics = new ServingMetrics();
+  const shadow = new ShadowScorer(metrics, { log: { location: { logDir }, workerId: 'test', flushIntervalMs: 50 }, ...options });
+  const batches = async () => {
+    const { values } = await metrics.shadowBatchRows.get();
+    const pick = (name: string) => values.find((v) => v.metricName === name)?.value ?? 0;
+    return { count: pick('ratchet_serving_shadow_batch_rows_count'), rows: pick('ratchet_serving_shadow_batch_rows_sum') };
   };
-  const logged: PredictionRecord[] = [];
-  const sink: PredictionSink = { append: (rows) => (logged.push(...rows), true), flush: async () => {}, close: async () => {} };
-  return { candidate, calls, logged, sink };
+  const outcomes = async () => Object.fromEntries((await metrics.shadow.get()).values.map((v) => [v.labels.outcome, v.value]));
+  const logged = () => readPredictionRows({ logDir, model: 'churn', from: 0, to: Date.now() + 1000, roles: ['shadow'] });
+  return { candidate, shadow, batches, outcomes, logged };
 }
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
-const row = (i: number) => ({ entityId: `e${i}`, features: { ...ROW }, path: 'body' });
+const row = (i: number, features: unknown = { ...ROW }) => ({ entityId: `e${i}`, features, path: 'body' });
 
-it('rows submitted over several turns within the window go to the model in one call, logged without features', async () => {
-  const { candidate, calls, logged, sink } = await rig();
-  const shadow = new ShadowScorer(new ServingMetrics(), { batchWindowMs: 50 }, sink);
+it('rows submitted over several turns within the window go to the thread as one batch; close() flushes its log', async () => {
+  const { candidate, shadow, batches, outcomes, logged } = await rig({ batchWindowMs: 50 });
   for (let i = 0; i < 10; i++) {
-    shadow.submit('churn', candidate, [row(i)], [`r${i}`], 1000 + i);
+    shadow.submit('churn', candidate, [row(i)], [`r${i}`], 1_000 + i, true);
     await turn();
   }
-  await shadow.drain();
-  assert.deepEqual(calls, [10]);
-  assert.equal(logged.length, 10);
-  assert.deepEqual(logged.map((r) => [r.request_id, r.role, r.status, r.features, r.at]), Array.from({ length: 10 }, (_, i) => [`r${i}`, 'shadow', 'ok', null, 1000 + i]));
+  await shadow.close();
+  assert.deepEqual(await batches(), { count: 1, rows: 10 });
+  assert.deepEqual(await outcomes(), { scored: 10 });
+  const log = await logged();
+  assert.deepEqual(
+    log.requestId.map((id, i) => [id, log.role[i], log.status[i], log.version[i], log.at[i]]).sort(),
+    Array.from({ length: 10 }, (_, i) => [`r${i}`, 'shadow', 'ok', 1, 1_000 + i]).sort(),
+  );
+  const expected = (await (await OnnxModel.load(trainOnnx(-1), FEATURES)).scoreRows([ROW]))[0]!;
+  assert.ok(log.score.every((s) => Math.abs(s - expected) < 1e-6));
   await candidate.retire();
 });
 
-it('a full batch starts at once; the window then restarts for later rows', async () => {
-  const { candidate, calls, sink } = await rig();
-  const shadow = new ShadowScorer(new ServingMetrics(), { batchWindowMs: 60_000, batchRows: 4 }, sink);
-  shadow.submit('churn', candidate, [row(0), row(1), row(2), row(3)], ['a', 'b', 'c', 'd'], 0);
-  for (let i = 0; i < 20 && calls.length === 0; i++) await turn();
-  assert.deepEqual(calls, [4], 'scored without waiting for the (one-minute) window');
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  shadow.submit('churn', candidate, [row(4)], ['e'], 0);
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  assert.deepEqual(calls, [4], 'a lone row waits for its window');
+it('a full batch goes at once; a lone row waits for its window, and drain() sends it', async () => {
+  const { candidate, shadow, batches } = await rig({ batchWindowMs: 60_000, batchRows: 4 });
+  shadow.submit('churn', candidate, [row(0), row(1), row(2), row(3)], ['a', 'b', 'c', 'd'], 0, true);
+  for (let i = 0; i < 5; i++) await turn();
+  assert.deepEqual(await batches(), { count: 1, rows: 4 }, 'sent without waiting for the (one-minute) window');
+  shadow.submit('churn', candidate, [row(4)], ['e'], 0, true);
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  assert.deepEqual(await batches(), { count: 1, rows: 4 }, 'a lone row waits for its window');
   await shadow.drain();
-  assert.deepEqual(calls, [4, 1], 'drain scores what waits');
+  assert.deepEqual(await batches(), { count: 2, rows: 5 });
+  await shadow.close();
   await candidate.retire();
 });
 
-it('validates rows for the candidate unless they passed an identical validator', async () => {
-  const { candidate, logged, sink } = await rig();
-  const shadow = new ShadowScorer(new ServingMetrics(), { batchWindowMs: 0 }, sink);
-  const bad = { entityId: 'x', features: { age: 'old' }, path: 'body' };
-  shadow.submit('churn', candidate, [bad], ['unchecked'], 0);
+it('validates rows for the candidate unless the caller vouches for them', async () => {
+  const { candidate, shadow, outcomes, logged } = await rig({ batchWindowMs: 0 });
+  shadow.submit('churn', candidate, [row(0, { age: 'old' })], ['checked'], 0);
+  shadow.submit('churn', candidate, [row(1, { ...ROW, age: 'old' })], ['vouched'], 0, true);
+  await shadow.close();
+  const log = await logged();
+  const errorOf = (id: string) => log.error[log.requestId.indexOf(id)];
+  assert.match(errorOf('checked')!, /^not valid for the candidate: body\.age/);
+  // Not validated: refused only when converted for the model, with the conversion's message.
+  assert.match(errorOf('vouched')!, /^not valid for the candidate: feature "age" .*expected a number/);
+  assert.deepEqual(await outcomes(), { invalid: 2 });
+  await candidate.retire();
+});
+
+it('a thread that dies loses only the rows it held, counted as dropped; the next batch starts a new thread', async () => {
+  const { candidate, shadow, outcomes, logged } = await rig({ batchWindowMs: 0 });
+  shadow.submit('churn', candidate, [row(0)], ['before'], 0, true);
   await shadow.drain();
-  assert.equal(logged[0]!.status, 'error');
-  assert.match(logged[0]!.error!, /not valid for the candidate/);
-  // The flag is the caller's promise; a row it vouches for goes straight to the model.
-  let validated = 0;
-  const validate = candidate.validate;
-  (candidate as { validate: typeof validate }).validate = (...args) => (validated++, validate(...args));
-  shadow.submit('churn', candidate, [row(1)], ['vouched'], 0, true);
+  // Kill the thread while it holds a batch.
+  shadow.submit('churn', candidate, [row(1), row(2)], ['lost-1', 'lost-2'], 0, true);
+  await turn();
+  await (shadow as unknown as { thread: { terminate(): Promise<number> } }).thread.terminate();
   await shadow.drain();
-  assert.equal(validated, 0);
-  assert.equal(logged[1]!.status, 'ok');
+  shadow.submit('churn', candidate, [row(3)], ['after'], 0, true);
+  await shadow.close();
+  const counts = await outcomes();
+  assert.equal(counts.dropped, 2);
+  assert.ok(counts.scored >= 2);
+  const ids = new Set((await logged()).requestId);
+  assert.ok(ids.has('after'), 'the new thread scored and logged the next batch');
   await candidate.retire();
 });

@@ -114,7 +114,7 @@ export async function buildServingApp(options: ServingAppOptions): Promise<Servi
     throw error;
   }
   const now = options.now ? () => options.now!().getTime() : Date.now;
-  const shadow = new ShadowScorer(metrics, { maxQueuedRows: options.shadowQueueRows }, log?.predictions ?? null);
+  const shadow = new ShadowScorer(metrics, { maxQueuedRows: options.shadowQueueRows, log: options.log ?? null });
   let draining = false;
 
   app.setErrorHandler((error, request, reply) => {
@@ -170,9 +170,8 @@ export async function buildServingApp(options: ServingAppOptions): Promise<Servi
       } finally {
         clearInterval(reapIdle);
       }
-      await shadow.drain();
       try {
-        await log?.close();
+        await Promise.all([shadow.close(), log?.close()]);
       } finally {
         await pool.close();
       }

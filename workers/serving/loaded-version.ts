@@ -21,10 +21,15 @@ export class LoadedVersion {
   private resolveIdle: (() => void) | null = null;
   private readonly batcher: MicroBatcher | null;
 
-  /** With `batching`, single rows scored through scoreOne are micro-batched (micro-batcher.ts). */
+  /**
+   * `artifact`: the ONNX bytes the session was loaded from (the shadow thread loads its own session
+   * from them). With `batching`, single rows scored through scoreOne are micro-batched
+   * (micro-batcher.ts).
+   */
   constructor(
     readonly record: ModelVersion,
     private readonly onnx: OnnxModel,
+    readonly artifact: Uint8Array,
     batching: MicroBatchOptions | null = null,
   ) {
     this.validate = compileFeatureValidator(record.features);

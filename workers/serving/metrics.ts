@@ -81,6 +81,14 @@ export class ServingMetrics {
     registers: [this.registry],
   });
 
+  readonly shadowBatchRows = new Histogram({
+    name: 'ratchet_serving_shadow_batch_rows',
+    help: 'Rows per batch sent to the shadow thread (one onnxruntime call of the candidate each)',
+    labelNames: ['model'] as const,
+    buckets: [1, 4, 16, 64, 256, 1024],
+    registers: [this.registry],
+  });
+
   /** Row counters for one log stream, in the shape the log's sinks report to. */
   logEvents(stream: string) {
     return {

@@ -280,7 +280,7 @@ export class ModelPool {
       const onnx = await OnnxModel.load(bytes, record.features, { intraOpNumThreads: this.intraOpNumThreads });
       state.failures.delete(version);
       const batching = this.batching && { ...this.batching, onBatch: (rows: number) => this.metrics.batchRows.observe({ model: state.model }, rows) };
-      return new LoadedVersion(record, onnx, batching);
+      return new LoadedVersion(record, onnx, bytes, batching);
     } catch (error) {
       const message = (error as Error).message;
       state.failures.set(version, { atMs: nowMs });

@@ -1,176 +1,266 @@
 /**
  * Shadow scoring: in shadow mode the champion answers and the candidate scores the same rows off
- * the response path. Jobs wait in a bounded queue for a short window (default 5 ms, or until
- * 256 rows are queued); all jobs queued for one candidate by then are scored in one onnxruntime
- * call (a shadow batch). Nobody waits for a shadow score, so the window costs no one latency,
- * while a large batch makes the candidate's share of the CPU small: an onnxruntime call has a fixed
- * cost of tens of microseconds, about the price of a whole request, whatever its row count.
- * When the queue is full, rows are dropped and counted rather than slowing the champion.
+ * the response path, on a thread of its own (shadow-thread.ts) with its own onnxruntime session and
+ * its own prediction-log sink. The serving worker's event loop only queues each row and, once per
+ * batch, posts the batch to the thread, about a microsecond per row: the candidate's scoring and
+ * logging never compete with the champion's requests for the loop, however slow the candidate.
  *
- * Rows are validated against the candidate's features unless the caller says they were already
- * validated against an identical feature list (the champion's, usually).
+ * Rows wait in a bounded queue for a short window (default 20 ms, or until 1,024 rows are queued), so
+ * the thread gets few, large batches: an onnxruntime call has a fixed cost of tens of microseconds
+ * whatever its row count. Nobody waits for a shadow score, so the window costs no one latency.
+ * When the queue is full, rows are dropped and counted rather than slowing the champion. A batch
+ * travels as columns (scoring/feature-values.ts rowsToTable): numbers in typed arrays handed over
+ * without a copy, which halved the loop's share of a shadow row against cloning the rows' objects.
  *
  * Every shadow row is logged with role 'shadow', the request id and time of the request it
  * mirrors, so analysis pairs it with the champion's row; a row the candidate cannot take (it may
  * declare other features) is logged as an error naming why. A shadow row's features are null: its
  * inputs are those of the served row with the same request id, logged once there (a second copy
- * would double the log's size and most of its cost, for nothing).
+ * would double the log's size and most of its cost, for nothing). Rows are validated against the
+ * candidate's features when queued, unless the caller says they passed an identical validator (the
+ * champion's, when both versions take the same features: the usual case).
+ *
+ * Should the thread die, the rows it held are counted as dropped and the next batch starts a new
+ * thread. close() scores what is queued, then has the thread flush its log.
  */
-import type { FeatureRow } from '../../core/types';
-import type { PredictionRecord } from '../../data/prediction-log-format';
+import type { Worker } from 'node:worker_threads';
+import { startTsThread } from '../../core/threads';
 import type { LoadedVersion } from './loaded-version';
-import { failedRecord, scoredRecord, type RowIdentity } from './log-records';
 import type { ServingMetrics } from './metrics';
-import type { PredictionSink } from './prediction-log';
+import type { ServingLogOptions } from './prediction-log';
+import type { FeatureRow } from '../../core/types';
+import { rowsToTable } from '../../scoring/feature-values';
+import type { FromShadowThread, ShadowBatch, ShadowRowId, ToShadowThread } from './shadow-protocol';
 import type { PredictRow } from './request-validation';
-
-interface ShadowJob {
-  model: string;
-  candidate: LoadedVersion;
-  rows: PredictRow[];
-  requestIds: string[];
-  at: number;
-  /** The rows passed a validator identical to the candidate's: no need to validate them again. */
-  validated: boolean;
-}
 
 export interface ShadowOptions {
   /** Rows the queue holds before new ones are dropped. Default 10,000. */
   maxQueuedRows?: number;
-  /** How long the first queued row waits for others to join its batch, ms. Default 5. */
+  /** How long the first queued row waits for others to join its batch, ms. Default 20. */
   batchWindowMs?: number;
-  /** A batch starts at once when this many rows are queued. Default 256. */
+  /** A batch starts at once when this many rows are queued. Default 1024. */
   batchRows?: number;
+  /** Where the shadow rows are logged (the thread opens its own sink there); absent: not logged. */
+  log?: Omit<ServingLogOptions, 'events'> | null;
+}
+
+interface Job {
+  model: string;
+  candidate: LoadedVersion;
+  /** Rows the candidate accepts, with their ids. */
+  rows: FeatureRow[];
+  ids: ShadowRowId[];
+  rejected: ShadowBatch['rejected'];
+}
+
+interface InFlight {
+  model: string;
+  candidate: LoadedVersion;
+  rows: number;
 }
 
 export class ShadowScorer {
-  private queue: ShadowJob[] = [];
+  private queue: Job[] = [];
   private queuedRows = 0;
-  private running = false;
   private window: NodeJS.Timeout | null = null;
+  private thread: Worker | null = null;
+  /** Versions the current thread has loaded, by key, and the key loaded per model. */
+  private loaded = new Map<string, string>();
+  private nextBatch = 0;
+  private readonly inFlight = new Map<number, InFlight>();
   private idleWaiters: (() => void)[] = [];
+  private closing: Promise<void> | null = null;
   private readonly maxQueuedRows: number;
   private readonly batchWindowMs: number;
   private readonly batchRows: number;
 
   constructor(
     private readonly metrics: ServingMetrics,
-    options: ShadowOptions = {},
-    private readonly log: PredictionSink | null = null,
+    private readonly options: ShadowOptions = {},
   ) {
     this.maxQueuedRows = options.maxQueuedRows ?? 10_000;
-    this.batchWindowMs = options.batchWindowMs ?? 5;
-    this.batchRows = options.batchRows ?? 256;
+    this.batchWindowMs = options.batchWindowMs ?? 20;
+    this.batchRows = options.batchRows ?? 1024;
     if (!(this.maxQueuedRows >= 1) || !(this.batchWindowMs >= 0) || !(this.batchRows >= 1)) {
       throw new Error(`shadow scoring: maxQueuedRows (${this.maxQueuedRows}) and batchRows (${this.batchRows}) must be ≥ 1, batchWindowMs (${this.batchWindowMs}) ≥ 0`);
     }
   }
 
   /**
-   * Takes a reference on the candidate now (the caller's view is current in this tick).
-   * `requestIds[i]` is the id row i is logged under; `at` the request's time (epoch ms);
-   * `validated`: the rows already passed a validator identical to the candidate's.
+   * Takes a reference on the candidate now (the caller's view is current in this tick), held
+   * until the thread has scored the rows. `requestIds[i]` is the id row i is logged under; `at`
+   * the request's time (epoch ms); `validated`: the rows already passed a validator identical to
+   * the candidate's.
    */
   submit(model: string, candidate: LoadedVersion, rows: PredictRow[], requestIds: string[], at: number, validated = false): void {
-    if (this.queuedRows + rows.length > this.maxQueuedRows) {
+    if (this.closing || this.queuedRows + this.inFlightRows() + rows.length > this.maxQueuedRows) {
       this.metrics.shadow.inc({ model, version: String(candidate.version), outcome: 'dropped' }, rows.length);
       return;
     }
     candidate.acquire();
-    this.queue.push({ model, candidate, rows, requestIds, at, validated });
+    const job: Job = { model, candidate, rows: [], ids: [], rejected: [] };
+    rows.forEach((row, i) => {
+      const id = { requestId: requestIds[i]!, entityId: row.entityId, at };
+      const invalid = validated ? null : candidate.validate(row.features, row.path);
+      if (invalid) job.rejected.push({ ...id, error: invalid.message });
+      else {
+        job.rows.push(row.features as FeatureRow);
+        job.ids.push(id);
+      }
+    });
+    this.queue.push(job);
     this.queuedRows += rows.length;
-    if (this.running) return;
-    if (this.queuedRows >= this.batchRows || this.batchWindowMs === 0) this.start();
-    else this.window ??= setTimeout(this.start, this.batchWindowMs);
+    if (this.queuedRows >= this.batchRows || this.batchWindowMs === 0) this.startSoon();
+    else this.window ??= setTimeout(this.post, this.batchWindowMs);
   }
 
-  /** Resolves once every queued job has run (a waiting batch starts now). */
+  /** Resolves once every row queued so far has been scored and handed to the thread's log. */
   drain(): Promise<void> {
-    if (this.window) this.start();
-    if (!this.running) return Promise.resolve();
+    if (this.queue.length > 0) this.post();
+    if (this.inFlight.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private readonly start = (): void => {
+  /** Scores what is queued, then has the thread flush and close its log. Rejects if log rows were lost. */
+  close(): Promise<void> {
+    return (this.closing ??= (async () => {
+      await this.drain();
+      const thread = this.thread;
+      if (!thread) return;
+      const closed = new Promise<string | null>((resolve) => {
+        thread.on('message', (m: FromShadowThread) => m.type === 'closed' && resolve(m.error));
+        thread.once('exit', () => resolve('the shadow thread ended before its log was flushed'));
+      });
+      this.send({ type: 'close' });
+      const error = await closed;
+      this.thread = null;
+      await thread.terminate();
+      if (error) throw new Error(`shadow prediction log: ${error}`);
+    })());
+  }
+
+  private inFlightRows(): number {
+    let rows = 0;
+    for (const batch of this.inFlight.values()) rows += batch.rows;
+    return rows;
+  }
+
+  private startSoon(): void {
     if (this.window) clearTimeout(this.window);
     this.window = null;
-    if (this.running) return;
-    this.running = true;
-    void this.run();
+    // After the current turn: let the request that filled the batch send its response first.
+    setImmediate(this.post);
+  }
+
+  /** Posts every queued job to the thread, one batch per candidate. */
+  private readonly post = (): void => {
+    if (this.window) clearTimeout(this.window);
+    this.window = null;
+    const jobs = this.queue;
+    if (jobs.length === 0) return;
+    this.queue = [];
+    this.queuedRows = 0;
+    for (const group of byCandidate(jobs)) {
+      const { model, candidate } = group[0]!;
+      const key = this.ensureLoaded(model, candidate);
+      const batch = this.nextBatch++;
+      const content = columnar(group, candidate);
+      const rows = content.ids.length + content.rejected.length;
+      // One reference per batch is enough while the thread works; the jobs' own are released now.
+      candidate.acquire();
+      for (const job of group) job.candidate.release();
+      this.inFlight.set(batch, { model, candidate, rows });
+      this.metrics.shadowBatchRows.observe({ model }, rows);
+      const transfer = Object.values(content.table.columns).flatMap((c) => (c instanceof Float64Array ? [c.buffer as ArrayBuffer] : []));
+      this.send({ type: 'score', batch, key, ...content }, transfer);
+    }
   };
 
-  /** Scores what is queued now; rows queued meanwhile wait for a window of their own (see submit). */
-  private async run(): Promise<void> {
-    // Let the request that queued the last rows send its response before the candidate runs.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    const jobs = this.queue;
-    this.queue = [];
-    for (const job of jobs) this.queuedRows -= job.rows.length;
-    for (const group of byCandidate(jobs)) await this.score(group);
-    this.running = false;
-    if (this.queue.length === 0) {
-      for (const resolve of this.idleWaiters.splice(0)) resolve();
-    } else if (this.queuedRows >= this.batchRows || this.batchWindowMs === 0 || this.idleWaiters.length > 0) {
-      this.start();
-    } else {
-      this.window ??= setTimeout(this.start, this.batchWindowMs);
+  /** The thread's key for `candidate`, sending its artifact first if the thread has not loaded it. */
+  private ensureLoaded(model: string, candidate: LoadedVersion): string {
+    const key = `${model}@${candidate.version}`;
+    if (this.loaded.get(model) !== key) {
+      const previous = this.loaded.get(model);
+      if (previous) this.send({ type: 'forget', key: previous });
+      const { features, threshold } = candidate.record;
+      this.send({ type: 'load', key, model, version: candidate.version, features, threshold, artifact: candidate.artifact });
+      this.loaded.set(model, key);
+    }
+    return key;
+  }
+
+  private send(message: ToShadowThread, transfer: ArrayBuffer[] = []): void {
+    (this.thread ??= this.startThread()).postMessage(message, transfer);
+  }
+
+  private startThread(): Worker {
+    const thread = startTsThread(new URL('./shadow-thread.ts', import.meta.url), { log: this.options.log ?? null });
+    thread.on('message', (message: FromShadowThread) => this.receive(message));
+    thread.on('error', () => {}); // followed by 'exit', handled there
+    thread.once('exit', () => {
+      if (this.thread !== thread) return;
+      this.thread = null;
+      this.loaded.clear();
+      // What it held is lost: count it as dropped and release the versions.
+      for (const [batch, { model, candidate, rows }] of this.inFlight) {
+        this.metrics.shadow.inc({ model, version: String(candidate.version), outcome: 'dropped' }, rows);
+        this.finish(batch);
+      }
+    });
+    return thread;
+  }
+
+  private receive(message: FromShadowThread): void {
+    if (message.type === 'scored') {
+      const batch = this.inFlight.get(message.batch);
+      if (!batch) return;
+      const labels = { model: batch.model, version: String(batch.candidate.version) };
+      if (message.scored > 0) this.metrics.shadow.inc({ ...labels, outcome: 'scored' }, message.scored);
+      if (message.invalid > 0) this.metrics.shadow.inc({ ...labels, outcome: 'invalid' }, message.invalid);
+      if (message.errors > 0) this.metrics.shadow.inc({ ...labels, outcome: 'error' }, message.errors);
+      this.finish(message.batch);
+    } else if (message.type === 'log') {
+      if (message.event === 'failed') this.metrics.logFlushFailures.inc({ stream: 'predictions' });
+      else this.metrics.logRows.inc({ stream: 'predictions', outcome: message.event }, message.rows);
     }
   }
 
-  /** Scores the jobs of one candidate, logs the rows, then releases each job's reference. */
-  private async score(jobs: ShadowJob[]): Promise<void> {
-    const { model, candidate } = jobs[0];
-    const version = String(candidate.version);
-    try {
-      const { records, invalid } = await scoreJobs(jobs);
-      const scored = records.filter((r) => r.status === 'ok').length;
-      if (invalid > 0) this.metrics.shadow.inc({ model, version, outcome: 'invalid' }, invalid);
-      if (scored > 0) this.metrics.shadow.inc({ model, version, outcome: 'scored' }, scored);
-      if (records.length - scored - invalid > 0) this.metrics.shadow.inc({ model, version, outcome: 'error' }, records.length - scored - invalid);
-      this.log?.append(records);
-    } finally {
-      for (const job of jobs) job.candidate.release();
-    }
+  private finish(batch: number): void {
+    this.inFlight.get(batch)?.candidate.release();
+    this.inFlight.delete(batch);
+    if (this.inFlight.size === 0 && this.queue.length === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 }
 
 /**
- * One call for every row the candidate accepts. Should it fail, each job is scored on its own, so
- * a row the model refuses fails only its own request's shadow rows.
+ * The jobs of one candidate as one batch over its features. A row whose value the model cannot
+ * take (possible only for rows vouched for by the caller) is rejected with the reason, alone.
  */
-async function scoreJobs(jobs: ShadowJob[]): Promise<{ records: PredictionRecord[]; invalid: number }> {
-  const { model, candidate } = jobs[0];
-  const records: PredictionRecord[] = [];
-  const valid: { id: RowIdentity; features: FeatureRow }[] = [];
-  for (const job of jobs) {
-    job.rows.forEach((row, i) => {
-      const id: RowIdentity = { requestId: job.requestIds[i], entityId: row.entityId, model, version: candidate.version, role: 'shadow', features: null, at: job.at };
-      const invalid = job.validated ? null : candidate.validate(row.features, row.path);
-      if (invalid) records.push(failedRecord(id, `not valid for the candidate: ${invalid.message}`, 0));
-      else valid.push({ id, features: row.features as FeatureRow });
-    });
-  }
-  const invalid = records.length;
-  if (valid.length === 0) return { records, invalid };
-  const started = performance.now();
+function columnar(jobs: Job[], candidate: LoadedVersion): ShadowBatch {
+  const { features } = candidate.record;
+  let rows = jobs.flatMap((job) => job.rows);
+  let ids = jobs.flatMap((job) => job.ids);
+  const rejected = jobs.flatMap((job) => job.rejected);
   try {
-    const scores = await candidate.score(valid.map((v) => v.features));
-    const ms = performance.now() - started;
-    valid.forEach((v, i) => records.push(scoredRecord(v.id, scores[i], candidate.threshold, ms)));
-    return { records, invalid };
-  } catch (error) {
-    if (jobs.length > 1) {
-      const parts = await Promise.all(jobs.map((job) => scoreJobs([job])));
-      return { records: parts.flatMap((p) => p.records), invalid: parts.reduce((n, p) => n + p.invalid, 0) };
-    }
-    const ms = performance.now() - started;
-    for (const v of valid) records.push(failedRecord(v.id, error, ms));
-    return { records, invalid };
+    return { ids, table: rowsToTable(rows, features), rejected };
+  } catch {
+    const keep = rows.map((row, i) => {
+      try {
+        rowsToTable([row], features);
+        return true;
+      } catch (error) {
+        rejected.push({ ...ids[i]!, error: (error as Error).message });
+        return false;
+      }
+    });
+    rows = rows.filter((_, i) => keep[i]);
+    ids = ids.filter((_, i) => keep[i]);
+    return { ids, table: rowsToTable(rows, features), rejected };
   }
 }
 
-function byCandidate(jobs: ShadowJob[]): ShadowJob[][] {
-  const groups = new Map<LoadedVersion, ShadowJob[]>();
+function byCandidate(jobs: Job[]): Job[][] {
+  const groups = new Map<LoadedVersion, Job[]>();
   for (const job of jobs) {
     const group = groups.get(job.candidate);
     if (group) group.push(job);
