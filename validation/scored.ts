@@ -336,7 +336,10 @@ export function trackOf(p: PreparedScores): ScanTrack {
 const TINY = 1e-300;
 
 /**
- * The hot loop: fills ACCUMULATORS slots per segment of `track` into `acc`. Kept apart from the
+ * The scan: fills ACCUMULATORS slots per segment of `track` into `acc`. It computes every point
+ * estimate and is the reference for the bootstrap's WebAssembly kernel (kernel/bootstrap-kernel.ts),
+ * which performs exactly this arithmetic for four replicates at once: change one, change the other
+ * (test/unit/bootstrap-kernel.test.ts compares them bit for bit). Kept apart from the
  * code that reads the results because V8 compiles a long loop on-stack ("OSR") while it first runs;
  * with more code after the loop in the same function, every later call re-entered the OSR code and
  * deoptimised at the loop exit. Warmed up at module load (see the end of this file).

@@ -55,6 +55,8 @@ it('rows submitted over several turns within the window go to the thread as one 
   await shadow.close();
   assert.deepEqual(await batches(), { count: 1, rows: 10 });
   assert.deepEqual(await outcomes(), { scored: 10 });
+  const segments = (await fs.readdir(logDir, { recursive: true })).filter((f) => f.endsWith('.parquet'));
+  assert.ok(segments.length > 0 && segments.every((f) => /-test-shadow-[0-9a-f]{6}\.parquet$/.test(f)), segments.join(', '));
   const log = await logged();
   assert.deepEqual(
     log.requestId.map((id, i) => [id, log.role[i], log.status[i], log.version[i], log.at[i]]).sort(),

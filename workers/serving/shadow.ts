@@ -27,7 +27,7 @@ import type { Worker } from 'node:worker_threads';
 import { startTsThread } from '../../core/threads';
 import type { LoadedVersion } from './loaded-version';
 import type { ServingMetrics } from './metrics';
-import type { ServingLogOptions } from './prediction-log';
+import { defaultWorkerId, type ServingLogOptions } from './prediction-log';
 import type { FeatureRow } from '../../core/types';
 import { rowsToTable } from '../../scoring/feature-values';
 import type { FromShadowThread, ShadowBatch, ShadowRowId, ToShadowThread } from './shadow-protocol';
@@ -194,7 +194,8 @@ export class ShadowScorer {
   }
 
   private startThread(): Worker {
-    const thread = startTsThread(new URL('./shadow-thread.ts', import.meta.url), { log: this.options.log ?? null });
+    const log = this.options.log ? { ...this.options.log, workerId: `${this.options.log.workerId ?? defaultWorkerId()}-shadow` } : null;
+    const thread = startTsThread(new URL('./shadow-thread.ts', import.meta.url), { log });
     thread.on('message', (message: FromShadowThread) => this.receive(message));
     thread.on('error', () => {}); // followed by 'exit', handled there
     thread.once('exit', () => {
