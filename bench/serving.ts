@@ -9,7 +9,11 @@
  *   (c) the model alone: OnnxModel.scoreRows on one row, in process;
  *   (d) the serving worker in shadow mode (the candidate scores 100 % of rows off the response path);
  *   (e) p99 at a fixed 2,000 requests per second;
- * plus the prediction log's cost (log on vs off). Prints one table and the ratios against goals.
+ * plus the prediction log's cost (log on vs off), and the serving worker's CPU per request (its
+ * event loop, and the whole process with its threads) with and without shadow scoring: on this
+ * machine the load generator shares the two cores with the server, so throughput at saturation
+ * charges shadow scoring for every core-microsecond, while the event loop's share is what a
+ * deployment with spare cores pays. Prints one table and the ratios against goals.
  *
  * Every server runs for the whole benchmark and the configurations take turns in short rounds at
  * each concurrency, so a neighbour's load on a shared machine falls on all of them alike rather
@@ -32,6 +36,7 @@ import { OnnxModel } from '../scoring/onnx-model';
 import { startChild, type ChildServer } from './lib/child';
 import { DEMO_FEATURES, demoApplications, featureRow, trainDemoOnnx } from './lib/demo-model';
 import { closedLoop, mergeResults, openLoop, type LoadResult, type Target } from './lib/load';
+import { cpuMs } from './lib/proc-cpu';
 import { Samples, summarize } from './lib/stats';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -50,6 +55,14 @@ interface Config {
   describe: string;
   target: Target;
   concurrencies: number[];
+  /** The server's process, for its CPU per request (serving workers only). */
+  pid?: number;
+}
+
+/** Server CPU per acknowledged request, µs: its event loop (main thread) and the whole process. */
+interface CpuPerRequest {
+  loop: number;
+  process: number;
 }
 
 interface LogCheck {
@@ -132,22 +145,31 @@ async function main(): Promise<void> {
     Object.entries({ bare, batched, unbatched, unlogged }).forEach(([k, v]) => children.set(k, v));
     const configs: Config[] = [
       { name: 'bare', describe: '(b) bare Fastify, constant answer', target: target(bare.url), concurrencies: CONCURRENCIES },
-      { name: 'serving', describe: '(a) serving: log on, batching on (default)', target: target(batched.url), concurrencies: CONCURRENCIES },
+      { name: 'serving', describe: '(a) serving: log on, batching on (default)', target: target(batched.url), concurrencies: CONCURRENCIES, pid: batched.pid },
       { name: 'serving, batching off', describe: '(a) serving: log on, batching off', target: target(unbatched.url), concurrencies: CONCURRENCIES },
-      { name: 'shadow', describe: '(d) serving in shadow mode (default settings)', target: target(batched.url, 'credit-shadow'), concurrencies: CONCURRENCIES },
+      { name: 'shadow', describe: '(d) serving in shadow mode (default settings)', target: target(batched.url, 'credit-shadow'), concurrencies: CONCURRENCIES, pid: batched.pid },
       { name: 'serving, log off', describe: '(a) serving: log off, batching on', target: target(unlogged.url), concurrencies: LOG_COST_AT },
     ];
 
     const results = new Map<string, LoadResult>();
+    const cpu = new Map<string, CpuPerRequest>();
     const key = (name: ConfigName, c: number) => `${name}@${c}`;
     for (const c of CONCURRENCIES) {
       const runs = new Map<ConfigName, LoadResult[]>();
+      const spent = new Map<ConfigName, { loop: number; process: number; requests: number }>();
       for (let round = 0; round < ROUNDS; round++) {
         for (const config of configs.filter((cfg) => cfg.concurrencies.includes(c))) {
+          const before = config.pid ? [cpuMs(config.pid, config.pid), cpuMs(config.pid)] : null;
           const run = await closedLoop(config.target, c, SECONDS / ROUNDS, round === 0 ? 0.5 : 0.2);
           runs.set(config.name, [...(runs.get(config.name) ?? []), run]);
+          const after = config.pid ? [cpuMs(config.pid, config.pid), cpuMs(config.pid)] : null;
+          if (before && after && before.every((v) => v !== null) && after.every((v) => v !== null)) {
+            const total = spent.get(config.name) ?? { loop: 0, process: 0, requests: 0 };
+            spent.set(config.name, { loop: total.loop + after[0]! - before[0]!, process: total.process + after[1]! - before[1]!, requests: total.requests + run.acknowledged });
+          }
         }
       }
+      for (const [name, s] of spent) cpu.set(key(name, c), { loop: (1000 * s.loop) / s.requests, process: (1000 * s.process) / s.requests });
       for (const [name, list] of runs) {
         const merged = mergeResults(list);
         results.set(key(name, c), merged);
@@ -171,7 +193,7 @@ async function main(): Promise<void> {
       { config: 'default worker (serving, shadow, fixed rate)', ...(await countLogged(logDirs.default)), expected: acked(['serving']) + 2 * acked(['shadow']) + fixedRate.acknowledged + 2 * fixedRateShadow.acknowledged },
       { config: 'batching-off worker', ...(await countLogged(logDirs.unbatched)), expected: acked(['serving, batching off']) },
     ];
-    report(configs, results, key, model, { plain: fixedRate, shadow: fixedRateShadow }, logChecks);
+    report(configs, results, cpu, key, model, { plain: fixedRate, shadow: fixedRateShadow }, logChecks);
     process.stderr.write(`\ntotal ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
   } finally {
     await Promise.allSettled([...children.values()].map((c) => c.stop()));
@@ -183,9 +205,14 @@ function fmt(n: number, digits: number): string {
   return Number.isFinite(n) ? n.toFixed(digits) : '-';
 }
 
+function signed(n: number): string {
+  return `${n >= 0 ? '+' : '−'}${fmt(Math.abs(n), 1)}`;
+}
+
 function report(
   configs: Config[],
   results: Map<string, LoadResult>,
+  cpu: Map<string, CpuPerRequest>,
   key: (name: ConfigName, c: number) => string,
   model: { callsPerSecond: number; p50: number; p99: number },
   fixed: { plain: LoadResult; shadow: LoadResult },
@@ -214,6 +241,12 @@ function report(
   };
   ratio('serving / bare throughput', 'serving', 'bare', (x, y) => `${fmt((100 * x.throughput) / y.throughput, 0)} %`, '≥ 50 %');
   ratio('shadow cost at saturation: 1 − shadow / serving throughput', 'shadow', 'serving', (x, y) => `${fmt(100 * (1 - x.throughput / y.throughput), 1)} %`, '< 10 %');
+  for (const c of CONCURRENCIES) {
+    const plain = cpu.get(key('serving', c));
+    const shadow = cpu.get(key('shadow', c));
+    if (!plain || !shadow) continue;
+    lines.push(`| server CPU per request, µs (event loop / whole process): serving ${fmt(plain.loop, 1)} / ${fmt(plain.process, 1)}, shadow ${fmt(shadow.loop, 1)} / ${fmt(shadow.process, 1)} | ${c} | loop ${signed(100 * (shadow.loop / plain.loop - 1))} %, process ${signed(100 * (shadow.process / plain.process - 1))} % | |`);
+  }
   lines.push(`| shadow cost on the response path: p50 shadow / serving at ${RATE} req/s | open | ${fmt(fixed.shadow.p50 / fixedRate.p50, 2)} | < 1.10 |`);
   lines.push(`| shadow cost on the response path: p99 shadow / serving at ${RATE} req/s | open | ${fmt(fixed.shadow.p99 / fixedRate.p99, 2)} | < 1.10 |`);
   ratio('log cost: 1 − log on / log off throughput', 'serving', 'serving, log off', (x, y) => `${fmt(100 * (1 - x.throughput / y.throughput), 1)} %`, 'small', LOG_COST_AT);
