@@ -10,13 +10,20 @@ export interface ShadowRowId {
   at: number;
 }
 
+/** The ids of a batch's rows as columns: no object per row to clone. */
+export interface ShadowIds {
+  requestId: string[];
+  entityId: (string | null)[];
+  at: Float64Array;
+}
+
 /**
  * A batch of shadow rows: those the candidate accepts as columns over its features (typed arrays
  * for numbers, handed over without copying), with their ids in the same order; those it refused,
  * with the reason, to be logged as errors.
  */
 export interface ShadowBatch {
-  ids: ShadowRowId[];
+  ids: ShadowIds;
   table: ColumnTable;
   rejected: (ShadowRowId & { error: string })[];
 }

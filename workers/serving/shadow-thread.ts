@@ -92,31 +92,33 @@ async function scoreBatch(candidate: Candidate, batch: ShadowBatch): Promise<{ r
   const { model, version, threshold } = candidate;
   // The inputs are logged once, on the served row with the same request id.
   const identity = (id: ShadowRowId): RowIdentity => ({ requestId: id.requestId, entityId: id.entityId, model, version, role: 'shadow', features: null, at: id.at });
+  const idOf = (i: number) => identity({ requestId: batch.ids.requestId[i]!, entityId: batch.ids.entityId[i]!, at: batch.ids.at[i]! });
   const records = batch.rejected.map((r) => failedRecord(identity(r), `not valid for the candidate: ${r.error}`, 0));
   const invalid = records.length;
-  if (batch.ids.length === 0) return { records, invalid };
+  const rows = batch.ids.requestId.length;
+  if (rows === 0) return { records, invalid };
   let onnx: OnnxModel;
   try {
     onnx = await candidate.onnx;
   } catch (error) {
-    for (const id of batch.ids) records.push(failedRecord(identity(id), `the candidate could not be loaded for shadow scoring: ${(error as Error).message}`, 0));
+    for (let i = 0; i < rows; i++) records.push(failedRecord(idOf(i), `the candidate could not be loaded for shadow scoring: ${(error as Error).message}`, 0));
     return { records, invalid };
   }
   const started = performance.now();
   try {
     const scores = await onnx.scoreTable(batch.table);
     const ms = performance.now() - started;
-    batch.ids.forEach((id, i) => records.push(scoredRecord(identity(id), scores[i]!, threshold, ms)));
+    for (let i = 0; i < rows; i++) records.push(scoredRecord(idOf(i), scores[i]!, threshold, ms));
   } catch (error) {
-    if (batch.ids.length === 1) {
-      records.push(failedRecord(identity(batch.ids[0]!), error, performance.now() - started));
+    if (rows === 1) {
+      records.push(failedRecord(idOf(0), error, performance.now() - started));
     } else {
-      for (const [i, id] of batch.ids.entries()) {
+      for (let i = 0; i < rows; i++) {
         const one = performance.now();
         try {
-          records.push(scoredRecord(identity(id), (await onnx.scoreTable(rowOf(batch.table, i)))[0]!, threshold, performance.now() - one));
+          records.push(scoredRecord(idOf(i), (await onnx.scoreTable(rowOf(batch.table, i)))[0]!, threshold, performance.now() - one));
         } catch (rowError) {
-          records.push(failedRecord(identity(id), rowError, performance.now() - one));
+          records.push(failedRecord(idOf(i), rowError, performance.now() - one));
         }
       }
     }

@@ -30,7 +30,7 @@ import type { ServingMetrics } from './metrics';
 import { defaultWorkerId, type ServingLogOptions } from './prediction-log';
 import type { FeatureRow } from '../../core/types';
 import { rowsToTable } from '../../scoring/feature-values';
-import type { FromShadowThread, ShadowBatch, ShadowRowId, ToShadowThread } from './shadow-protocol';
+import type { FromShadowThread, ShadowBatch, ShadowIds, ToShadowThread } from './shadow-protocol';
 import type { PredictRow } from './request-validation';
 
 export interface ShadowOptions {
@@ -47,9 +47,12 @@ export interface ShadowOptions {
 interface Job {
   model: string;
   candidate: LoadedVersion;
+  /** The request's time, epoch ms. */
+  at: number;
   /** Rows the candidate accepts, with their ids. */
   rows: FeatureRow[];
-  ids: ShadowRowId[];
+  requestIds: string[];
+  entityIds: (string | null)[];
   rejected: ShadowBatch['rejected'];
 }
 
@@ -98,14 +101,14 @@ export class ShadowScorer {
       return;
     }
     candidate.acquire();
-    const job: Job = { model, candidate, rows: [], ids: [], rejected: [] };
+    const job: Job = { model, candidate, at, rows: [], requestIds: [], entityIds: [], rejected: [] };
     rows.forEach((row, i) => {
-      const id = { requestId: requestIds[i]!, entityId: row.entityId, at };
       const invalid = validated ? null : candidate.validate(row.features, row.path);
-      if (invalid) job.rejected.push({ ...id, error: invalid.message });
+      if (invalid) job.rejected.push({ requestId: requestIds[i]!, entityId: row.entityId, at, error: invalid.message });
       else {
         job.rows.push(row.features as FeatureRow);
-        job.ids.push(id);
+        job.requestIds.push(requestIds[i]!);
+        job.entityIds.push(row.entityId);
       }
     });
     this.queue.push(job);
@@ -165,13 +168,14 @@ export class ShadowScorer {
       const key = this.ensureLoaded(model, candidate);
       const batch = this.nextBatch++;
       const content = columnar(group, candidate);
-      const rows = content.ids.length + content.rejected.length;
+      const rows = content.ids.requestId.length + content.rejected.length;
       // One reference per batch is enough while the thread works; the jobs' own are released now.
       candidate.acquire();
       for (const job of group) job.candidate.release();
       this.inFlight.set(batch, { model, candidate, rows });
       this.metrics.shadowBatchRows.observe({ model }, rows);
-      const transfer = Object.values(content.table.columns).flatMap((c) => (c instanceof Float64Array ? [c.buffer as ArrayBuffer] : []));
+      const columns = [content.ids.at, ...Object.values(content.table.columns)];
+      const transfer = columns.flatMap((c) => (c instanceof Float64Array ? [c.buffer as ArrayBuffer] : []));
       this.send({ type: 'score', batch, key, ...content }, transfer);
     }
   };
@@ -239,8 +243,12 @@ export class ShadowScorer {
  */
 function columnar(jobs: Job[], candidate: LoadedVersion): ShadowBatch {
   const { features } = candidate.record;
-  let rows = jobs.flatMap((job) => job.rows);
-  let ids = jobs.flatMap((job) => job.ids);
+  const rows = jobs.flatMap((job) => job.rows);
+  const ids: ShadowIds = {
+    requestId: jobs.flatMap((job) => job.requestIds),
+    entityId: jobs.flatMap((job) => job.entityIds),
+    at: Float64Array.from(jobs.flatMap((job) => job.rows.map(() => job.at))),
+  };
   const rejected = jobs.flatMap((job) => job.rejected);
   try {
     return { ids, table: rowsToTable(rows, features), rejected };
@@ -250,13 +258,12 @@ function columnar(jobs: Job[], candidate: LoadedVersion): ShadowBatch {
         rowsToTable([row], features);
         return true;
       } catch (error) {
-        rejected.push({ ...ids[i]!, error: (error as Error).message });
+        rejected.push({ requestId: ids.requestId[i]!, entityId: ids.entityId[i]!, at: ids.at[i]!, error: (error as Error).message });
         return false;
       }
     });
-    rows = rows.filter((_, i) => keep[i]);
-    ids = ids.filter((_, i) => keep[i]);
-    return { ids, table: rowsToTable(rows, features), rejected };
+    const kept: ShadowIds = { requestId: ids.requestId.filter((_, i) => keep[i]), entityId: ids.entityId.filter((_, i) => keep[i]), at: ids.at.filter((_, i) => keep[i]) };
+    return { ids: kept, table: rowsToTable(rows.filter((_, i) => keep[i]), features), rejected };
   }
 }
 
