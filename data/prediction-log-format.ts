@@ -76,7 +76,7 @@ export const LOG_COLUMNS: { readonly [S in LogStream]: readonly LogColumn[] } = 
     col('model', 'VARCHAR'),
     col('version', 'INTEGER'),
     col('role', 'VARCHAR'),
-    { ...col('features', 'VARCHAR'), json: true },
+    { ...col('features', 'VARCHAR', true), json: true }, // null on shadow rows
     col('score', 'DOUBLE', true),
     col('label', 'BOOLEAN', true),
     col('latency_ms', 'DOUBLE'),

@@ -87,6 +87,8 @@ export class PgLogStore {
         await client.query(`CREATE TABLE IF NOT EXISTS ${this.tables[stream]} (${columns.join(', ')})`);
         await client.query(`CREATE INDEX IF NOT EXISTS ${stream}_model_at ON ${this.tables[stream]} (model, "at")`);
       }
+      // Tables created before shadow rows stopped repeating their inputs require features.
+      await client.query(`ALTER TABLE ${this.tables.predictions} ALTER COLUMN features DROP NOT NULL`);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));

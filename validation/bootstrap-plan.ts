@@ -20,7 +20,7 @@
  * and each slice's rows, a subsequence of that order, in increasing positions.
  */
 
-import { Arena, KERNEL_LANES, instantiateKernel, viewBytes, type Kernel } from './kernel';
+import { Arena, KERNEL_LANES, arenaCapacity, instantiateKernel, viewBytes, type Kernel } from './kernel';
 import { maskFor, Rng } from './rng';
 import { ACCUMULATORS, METRIC_COUNT, metricsFromAccumulators, type PreparedScores, type ScanTrack } from './scored';
 
@@ -125,8 +125,10 @@ export function planBootstrap(targets: BootstrapTarget[], rowCount: number, repl
   const sideBytes = (s: SideShape) =>
     viewBytes(s.rows, 4) + viewBytes(s.rows, 8) * 2 + viewBytes(s.rows, 1) + viewBytes(s.segments.length + 1, 4) + (s.space ? viewBytes(rowCount, 4) : 0);
   const scratchBytes = KERNEL_LANES * viewBytes(rowCount, 1) + 2 * viewBytes(rowCount, 4) + viewBytes(KERNEL_LANES * maxSegments * ACCUMULATORS, 8);
-  const bytes = viewBytes(4 * replicates, 4) + shapes.reduce((sum, s) => sum + sideBytes(s), 0) + threads * scratchBytes;
-  const arena = new Arena(bytes, 16 + threads * 8);
+  const sharedBytes = viewBytes(4 * replicates, 4) + shapes.reduce((sum, s) => sum + sideBytes(s), 0);
+  // Every thread's scratch sits in the same 4 GiB as the plan: on a very large input, use fewer threads rather than fail.
+  threads = threadsThatFit(sharedBytes, scratchBytes, threads, (t) => arenaCapacity(viewsFor(t)));
+  const arena = new Arena(sharedBytes + threads * scratchBytes, viewsFor(threads));
 
   const seeds = replicateSeeds(seed, replicates, arena.alloc(Uint32Array, 4 * replicates));
   const sides = shapes.map((shape) => layOutSide(arena, shape, rowCount));
@@ -137,6 +139,21 @@ export function planBootstrap(targets: BootstrapTarget[], rowCount: number, repl
     acc: arena.alloc(Float64Array, KERNEL_LANES * maxSegments * ACCUMULATORS),
   }));
   return { rowCount, replicates, targets: targets.length, memory: arena.memory, seeds, sides, scratch };
+}
+
+/** Views an arena holds for `threads` threads: seeds and two sides (at most 14), and 7 per thread. */
+function viewsFor(threads: number): number {
+  return 16 + threads * 8;
+}
+
+/**
+ * The most threads (at least 1, at most `wanted`) whose scratch fits beside the shared arrays within
+ * `capacity(threads)` bytes. With one thread the arena may still not fit; Arena says so then.
+ */
+export function threadsThatFit(sharedBytes: number, perThreadBytes: number, wanted: number, capacity: (threads: number) => number): number {
+  let threads = wanted;
+  while (threads > 1 && sharedBytes + threads * perThreadBytes > capacity(threads)) threads--;
+  return threads;
 }
 
 function shapeSide(segments: [target: number, rows: PreparedScores][], rowCount: number): SideShape {

@@ -39,6 +39,11 @@ export const KERNEL_LANES = 4;
 type View = Uint8Array | Int32Array | Uint32Array | Float64Array;
 type ViewConstructor<T extends View> = { new (buffer: SharedArrayBuffer, offset: number, length: number): T; BYTES_PER_ELEMENT: number };
 
+/** The most an arena can hold: wasm32's 4 GiB, less the reserved page and the alignment of `views` views. */
+export function arenaCapacity(views: number): number {
+  return MAX_PAGES * PAGE - RESERVED - views * ALIGN;
+}
+
 export class Arena {
   readonly memory: WebAssembly.Memory;
   private next = RESERVED;

@@ -111,6 +111,8 @@ export function prepareSlices(input: SliceInput): PreparedSlice[] {
     const model = preparedGroups(input.model, encoded, labels, scores);
     const baseline = input.baseline && baselineScores ? preparedGroups(input.baseline, encoded, labels, baselineScores) : undefined;
     encoded.values.forEach((value, g) => {
+      // A value seen only on unlabelled rows is not a slice here (as in fairness.ts).
+      if (model[g]!.rows + model[g]!.nanScores === 0) return;
       slices.push({ column, value, model: model[g]!, ...(baseline ? { baseline: baseline[g]! } : {}) });
     });
   }

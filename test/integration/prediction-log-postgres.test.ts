@@ -44,7 +44,8 @@ if (url === null) {
     model: i === 10 ? 'fraud' : 'churn',
     version: i < 8 ? 1 : 2,
     role: i < 6 ? 'champion' : i < 9 ? 'candidate' : 'shadow',
-    features: { age: 30 + i, income: i % 3 === 0 ? null : 1000 * i, plan: i % 2 ? 'pro' : 'basic' },
+    // Shadow rows log no features of their own (they mirror the served row).
+    features: i >= 9 ? null : { age: 30 + i, income: i % 3 === 0 ? null : 1000 * i, plan: i % 2 ? 'pro' : 'basic' },
     score: i === 7 ? null : i / 12,
     label: i === 7 ? null : i / 12 >= 0.5,
     latency_ms: 0.031 * (i + 1),

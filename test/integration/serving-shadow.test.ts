@@ -27,12 +27,17 @@ afterEach(async () => {
   await fs.rm(logDir, { recursive: true, force: true });
 });
 
-async function rig(options: ShadowOptions) {
+async function rig(options: ShadowOptions & { flushIntervalMs?: number }) {
   const artifact = trainOnnx(-1);
   const record = await registry.register('churn', 'run-1', artifact);
   const candidate = new LoadedVersion(record, await OnnxModel.load(artifact, FEATURES, { intraOpNumThreads: 1 }), artifact);
   const metrics = new ServingMetrics();
-  const shadow = new ShadowScorer(metrics, { log: { location: { logDir }, workerId: 'test', flushIntervalMs: 50 }, ...options });
+  const errors: string[] = [];
+  const shadow = new ShadowScorer(metrics, {
+    log: { location: { logDir }, workerId: 'test', flushIntervalMs: options.flushIntervalMs ?? 50 },
+    onError: (message) => errors.push(message),
+    ...options,
+  });
   const batches = async () => {
     const { values } = await metrics.shadowBatchRows.get();
     const pick = (name: string) => values.find((v) => v.metricName === name)?.value ?? 0;
@@ -40,7 +45,8 @@ async function rig(options: ShadowOptions) {
   };
   const outcomes = async () => Object.fromEntries((await metrics.shadow.get()).values.map((v) => [v.labels.outcome, v.value]));
   const logged = () => readPredictionRows({ logDir, model: 'churn', from: 0, to: Date.now() + 1000, roles: ['shadow'] });
-  return { candidate, shadow, batches, outcomes, logged };
+  const logRows = async () => Object.fromEntries((await metrics.logRows.get()).values.map((v) => [v.labels.outcome, v.value]));
+  return { candidate, shadow, batches, outcomes, logged, logRows, errors };
 }
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -95,21 +101,62 @@ it('validates rows for the candidate unless the caller vouches for them', async 
   await candidate.retire();
 });
 
-it('a thread that dies loses only the rows it held, counted as dropped; the next batch starts a new thread', async () => {
-  const { candidate, shadow, outcomes, logged } = await rig({ batchWindowMs: 0 });
-  shadow.submit('churn', candidate, [row(0)], ['before'], 0, true);
-  await shadow.drain();
-  // Kill the thread while it holds a batch.
-  shadow.submit('churn', candidate, [row(1), row(2)], ['lost-1', 'lost-2'], 0, true);
+it('a thread that dies loses the rows it held and those it had not written, counted; close() says so; the next one starts after a pause', async () => {
+  const { candidate, shadow, outcomes, logged, logRows, errors } = await rig({ batchWindowMs: 0, flushIntervalMs: 60_000 });
+  shadow.submit('churn', candidate, [row(0)], ['scored-unwritten'], 0, true);
+  await shadow.drain(); // scored and acknowledged, still in the thread's log buffer
+  shadow.submit('churn', candidate, [row(1), row(2)], ['held-1', 'held-2'], 0, true);
   await turn();
   await (shadow as unknown as { thread: { terminate(): Promise<number> } }).thread.terminate();
   await shadow.drain();
-  shadow.submit('churn', candidate, [row(3)], ['after'], 0, true);
+  shadow.submit('churn', candidate, [row(3)], ['during-pause'], 0, true);
+  await shadow.drain();
+  assert.deepEqual(await outcomes(), { scored: 1, dropped: 3 });
+  assert.deepEqual(await logRows(), { dropped: 1 });
+  assert.match(errors.join('\n'), /shadow thread exited .*2 queued shadow row\(s\) dropped, 1 scored row\(s\) not written/);
+
+  await new Promise((resolve) => setTimeout(resolve, 150)); // past the 100 ms pause after a first death
+  shadow.submit('churn', candidate, [row(4)], ['after'], 0, true);
+  await assert.rejects(shadow.close(), /1 scored shadow row\(s\) were lost with a shadow thread that died/);
+  assert.deepEqual((await logged()).requestId, ['after'], 'the new thread scored the next batch, and close() flushed it');
+  await candidate.retire();
+});
+
+it('a thread that cannot open its log says why; rows are dropped while it pauses, and close() does not hang', async () => {
+  const notADirectory = path.join(logDir, 'file');
+  await fs.writeFile(notADirectory, '');
+  const { candidate, errors } = await rig({ batchWindowMs: 0 });
+  const metrics = new ServingMetrics();
+  const shadow = new ShadowScorer(metrics, { batchWindowMs: 0, log: { location: { logDir: notADirectory } }, onError: (m) => errors.push(m) });
+  shadow.submit('churn', candidate, [row(0)], ['a'], 0, true);
+  await shadow.drain();
+  shadow.submit('churn', candidate, [row(1)], ['b'], 0, true); // within the pause: dropped at once
+  await shadow.drain();
   await shadow.close();
-  const counts = await outcomes();
-  assert.equal(counts.dropped, 2);
-  assert.ok(counts.scored >= 2);
-  const ids = new Set((await logged()).requestId);
-  assert.ok(ids.has('after'), 'the new thread scored and logged the next batch');
+  assert.match(errors.join('\n'), /shadow thread could not start: prediction log directory .* is not writable/);
+  const dropped = (await metrics.shadow.get()).values.filter((v) => v.labels.outcome === 'dropped').reduce((n, v) => n + v.value, 0);
+  assert.equal(dropped, 2);
+  await candidate.retire();
+});
+
+it('a worker id too long to name the thread\'s log files is refused when the scorer is built', () => {
+  assert.throws(() => new ShadowScorer(new ServingMetrics(), { log: { location: { logDir }, workerId: 'w'.repeat(125) } }), /worker id "w+-shadow" is invalid/);
+});
+
+it('drain() waits for the rows queued when it was called, not for later traffic', async () => {
+  const { candidate, shadow } = await rig({ batchWindowMs: 1 });
+  shadow.submit('churn', candidate, [row(0)], ['first'], 0, true);
+  const drained = shadow.drain();
+  let more = true;
+  void (async () => {
+    for (let i = 1; more; i++) {
+      shadow.submit('churn', candidate, [row(i)], [`later-${i}`], 0, true);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  })();
+  const outcome = await Promise.race([drained.then(() => 'drained'), new Promise((resolve) => setTimeout(() => resolve('timed out'), 5_000))]);
+  more = false;
+  assert.equal(outcome, 'drained');
+  await shadow.close();
   await candidate.retire();
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { outputLength, outputOffset, planBootstrap, replicateRng, resampleCounts, type BootstrapTarget } from '../../validation/bootstrap-plan';
+import { outputLength, outputOffset, planBootstrap, replicateRng, resampleCounts, threadsThatFit, type BootstrapTarget } from '../../validation/bootstrap-plan';
 import { runPlan } from '../../validation/bootstrap-pool';
 import { Arena, instantiateKernel } from '../../validation/kernel';
 import { maskFor, Rng } from '../../validation/rng';
@@ -97,6 +97,14 @@ describe('bootstrap kernel (WebAssembly)', () => {
       assert.ok(out.subarray(at, at + METRIC_COUNT).every((v) => Number.isNaN(v)));
     }
     sameBits(out, referenceOutput(targets, 5, 4, 1));
+  });
+
+  it('uses fewer threads rather than fail when every thread\'s scratch would not fit in the 4 GiB', () => {
+    const capacity = () => 1000;
+    assert.equal(threadsThatFit(400, 100, 16, capacity), 6); // 400 + 6 × 100 = 1000
+    assert.equal(threadsThatFit(400, 100, 4, capacity), 4);
+    assert.equal(threadsThatFit(2000, 100, 8, capacity), 1); // the arena itself then refuses, naming the limit
+    assert.throws(() => new Arena(5 * 2 ** 30, 1), /over WebAssembly's 4 GiB/);
   });
 
   it('the checked-in bootstrap-kernel.wasm is the compiled bootstrap-kernel.ts (npm run build:kernel)', async () => {

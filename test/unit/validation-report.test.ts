@@ -149,6 +149,24 @@ describe('report behaviour', () => {
     slices.forEach((s, i) => assertMetricsClose(s, fx.expected.slices[i]!.metrics, `slice ${s.value}`));
   });
 
+  it('a value seen only on unlabelled rows is not a slice (report and computeSlices alike)', () => {
+    const labels = Float64Array.of(1, 0, 1, 0, NaN, NaN);
+    const scores = Float64Array.of(0.9, 0.2, 0.7, 0.4, 0.5, 0.6);
+    const columns = { segment: ['a', 'a', 'b', 'b', 'ghost', 'ghost'] };
+    const report = buildEvaluationReport({
+      labels,
+      scores,
+      sliceColumns: columns,
+      protectedColumns: columns,
+      threshold: 0.5,
+      bootstrap: { replicates: 8, seed: 1 },
+      minSliceRows: 0,
+    });
+    assert.deepEqual(report.slices.map((s) => s.value), ['a', 'b']);
+    assert.deepEqual(report.fairness.segment!.groups.map((g) => g.value), ['a', 'b']);
+    assert.deepEqual(computeSlices({ labels, scores, columns, threshold: 0.5, minRows: 0 }).map((s) => s.value), ['a', 'b']);
+  });
+
   it('NaN candidate scores: every candidate metric null, noted', () => {
     const scores = scoresOf(fx);
     scores[3] = NaN;

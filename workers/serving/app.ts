@@ -96,7 +96,14 @@ export async function buildServingApp(options: ServingAppOptions): Promise<Servi
     logger: app.log,
   });
   let log: ServingLog | null = null;
+  let shadow: ShadowScorer;
   try {
+    // First: it checks its log's worker id, and holds nothing until the first shadow row.
+    shadow = new ShadowScorer(metrics, {
+      maxQueuedRows: options.shadowQueueRows,
+      log: options.log ?? null,
+      onError: (message) => app.log.warn(message),
+    });
     log = options.log
       ? await openServingLog({
           ...options.log,
@@ -114,7 +121,6 @@ export async function buildServingApp(options: ServingAppOptions): Promise<Servi
     throw error;
   }
   const now = options.now ? () => options.now!().getTime() : Date.now;
-  const shadow = new ShadowScorer(metrics, { maxQueuedRows: options.shadowQueueRows, log: options.log ?? null });
   let draining = false;
 
   app.setErrorHandler((error, request, reply) => {
@@ -170,11 +176,11 @@ export async function buildServingApp(options: ServingAppOptions): Promise<Servi
       } finally {
         clearInterval(reapIdle);
       }
-      try {
-        await Promise.all([shadow.close(), log?.close()]);
-      } finally {
-        await pool.close();
-      }
+      // Both flushes run to their end, whichever fails; then the first failure is reported.
+      const flushed = await Promise.allSettled([shadow.close(), log?.close()]);
+      await pool.close();
+      const failed = flushed.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
     })());
 
   return { app, pool, metrics, log, close };

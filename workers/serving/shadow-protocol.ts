@@ -43,4 +43,6 @@ export type ToShadowThread =
 export type FromShadowThread =
   | { type: 'scored'; batch: number; scored: number; invalid: number; errors: number }
   | { type: 'log'; event: 'written' | 'dropped' | 'failed'; rows: number; error?: string }
-  | { type: 'closed'; error: string | null };
+  | { type: 'closed'; error: string | null }
+  /** The thread cannot work (its log store refused it) and is about to exit. */
+  | { type: 'failed'; error: string };

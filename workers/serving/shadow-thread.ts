@@ -36,6 +36,11 @@ const logReady: Promise<ServingLog | null> = data.log
       }),
     })
   : Promise.resolve(null);
+// Without its log the thread is of no use: say why, and end (the scorer pauses before the next one).
+logReady.catch((error: Error) => {
+  send({ type: 'failed', error: error.message });
+  process.exit(1);
+});
 const candidates = new Map<string, Candidate>();
 let queue: Promise<void> = Promise.resolve();
 

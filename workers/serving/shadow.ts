@@ -20,13 +20,17 @@
  * candidate's features when queued, unless the caller says they passed an identical validator (the
  * champion's, when both versions take the same features: the usual case).
  *
- * Should the thread die, the rows it held are counted as dropped and the next batch starts a new
- * thread. close() scores what is queued, then has the thread flush its log.
+ * Should the thread die, the rows it held are counted as dropped, and so are the rows it had scored
+ * but not yet written (its log's flush window); the next batch starts a new thread, after a pause
+ * that doubles with each death in a row (100 ms up to 30 s), so a thread that cannot start (e.g.
+ * its log store refuses it) does not restart once per batch. close() scores what is queued, then
+ * has the thread flush its log (within CLOSE_TIMEOUT_MS), and rejects if shadow rows were lost.
  */
 import type { Worker } from 'node:worker_threads';
 import { startTsThread } from '../../core/threads';
 import type { LoadedVersion } from './loaded-version';
 import type { ServingMetrics } from './metrics';
+import { assertWorkerId } from '../../data/prediction-log-format';
 import { defaultWorkerId, type ServingLogOptions } from './prediction-log';
 import type { FeatureRow } from '../../core/types';
 import { rowsToTable } from '../../scoring/feature-values';
@@ -42,7 +46,14 @@ export interface ShadowOptions {
   batchRows?: number;
   /** Where the shadow rows are logged (the thread opens its own sink there); absent: not logged. */
   log?: Omit<ServingLogOptions, 'events'> | null;
+  /** Told about what goes wrong in the thread (a failed start, a failed log write, a death). */
+  onError?: (message: string) => void;
 }
+
+/** How long close() waits for the thread to flush its log. */
+const CLOSE_TIMEOUT_MS = 10_000;
+const RESTART_PAUSE_MS = 100;
+const RESTART_PAUSE_MAX_MS = 30_000;
 
 interface Job {
   model: string;
@@ -71,8 +82,16 @@ export class ShadowScorer {
   private loaded = new Map<string, string>();
   private nextBatch = 0;
   private readonly inFlight = new Map<number, InFlight>();
-  private idleWaiters: (() => void)[] = [];
+  /** drain() callers: each waits for the batches in flight when it was called. */
+  private waiters: { pending: Set<number>; resolve: () => void }[] = [];
   private closing: Promise<void> | null = null;
+  /** Rows the current thread has acknowledged, and those its log has since written (or dropped, counted). */
+  private threadRows = { scored: 0, settled: 0 };
+  private deaths = 0;
+  private restartAt = 0;
+  /** Scored shadow rows that a dying thread took with it, unwritten. */
+  private lostRows = 0;
+  private readonly logOptions: Omit<ServingLogOptions, 'events'> | null;
   private readonly maxQueuedRows: number;
   private readonly batchWindowMs: number;
   private readonly batchRows: number;
@@ -87,6 +106,10 @@ export class ShadowScorer {
     if (!(this.maxQueuedRows >= 1) || !(this.batchWindowMs >= 0) || !(this.batchRows >= 1)) {
       throw new Error(`shadow scoring: maxQueuedRows (${this.maxQueuedRows}) and batchRows (${this.batchRows}) must be ≥ 1, batchWindowMs (${this.batchWindowMs}) ≥ 0`);
     }
+    const log = options.log ?? null;
+    // The thread's segments are named after the worker, marked "-shadow"; checked now, not in the thread.
+    this.logOptions = log && { ...log, workerId: `${log.workerId ?? defaultWorkerId()}-shadow` };
+    if (this.logOptions) assertWorkerId(this.logOptions.workerId!);
   }
 
   /**
@@ -117,28 +140,34 @@ export class ShadowScorer {
     else this.window ??= setTimeout(this.post, this.batchWindowMs);
   }
 
-  /** Resolves once every row queued so far has been scored and handed to the thread's log. */
+  /** Resolves once every row queued so far has been scored (or counted as dropped) and handed to the thread's log. */
   drain(): Promise<void> {
     if (this.queue.length > 0) this.post();
     if (this.inFlight.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return new Promise((resolve) => this.waiters.push({ pending: new Set(this.inFlight.keys()), resolve }));
   }
 
-  /** Scores what is queued, then has the thread flush and close its log. Rejects if log rows were lost. */
+  /** Scores what is queued, then has the thread flush and close its log. Rejects if shadow rows were lost. */
   close(): Promise<void> {
     return (this.closing ??= (async () => {
       await this.drain();
       const thread = this.thread;
-      if (!thread) return;
-      const closed = new Promise<string | null>((resolve) => {
-        thread.on('message', (m: FromShadowThread) => m.type === 'closed' && resolve(m.error));
-        thread.once('exit', () => resolve('the shadow thread ended before its log was flushed'));
-      });
-      this.send({ type: 'close' });
-      const error = await closed;
-      this.thread = null;
-      await thread.terminate();
+      let error: string | null = null;
+      if (thread) {
+        this.thread = null; // from here on its exit is expected
+        let timer: NodeJS.Timeout | undefined;
+        const closed = new Promise<string | null>((resolve) => {
+          thread.on('message', (m: FromShadowThread) => m.type === 'closed' && resolve(m.error));
+          thread.once('exit', () => resolve('the shadow thread ended before its log was flushed'));
+          timer = setTimeout(() => resolve(`the shadow thread did not flush its log within ${CLOSE_TIMEOUT_MS} ms`), CLOSE_TIMEOUT_MS);
+        });
+        thread.postMessage({ type: 'close' } satisfies ToShadowThread);
+        error = await closed;
+        clearTimeout(timer);
+        await thread.terminate();
+      }
       if (error) throw new Error(`shadow prediction log: ${error}`);
+      if (this.lostRows > 0) throw new Error(`shadow prediction log: ${this.lostRows} scored shadow row(s) were lost with a shadow thread that died before writing them`);
     })());
   }
 
@@ -163,6 +192,14 @@ export class ShadowScorer {
     if (jobs.length === 0) return;
     this.queue = [];
     this.queuedRows = 0;
+    if (!this.thread && Date.now() < this.restartAt) {
+      // The last thread died moments ago: drop rather than start threads in a loop.
+      for (const job of jobs) {
+        this.metrics.shadow.inc({ model: job.model, version: String(job.candidate.version), outcome: 'dropped' }, job.rows.length + job.rejected.length);
+        job.candidate.release();
+      }
+      return;
+    }
     for (const group of byCandidate(jobs)) {
       const { model, candidate } = group[0]!;
       const key = this.ensureLoaded(model, candidate);
@@ -198,19 +235,29 @@ export class ShadowScorer {
   }
 
   private startThread(): Worker {
-    const log = this.options.log ? { ...this.options.log, workerId: `${this.options.log.workerId ?? defaultWorkerId()}-shadow` } : null;
-    const thread = startTsThread(new URL('./shadow-thread.ts', import.meta.url), { log });
+    const thread = startTsThread(new URL('./shadow-thread.ts', import.meta.url), { log: this.logOptions });
+    this.threadRows = { scored: 0, settled: 0 };
     thread.on('message', (message: FromShadowThread) => this.receive(message));
-    thread.on('error', () => {}); // followed by 'exit', handled there
-    thread.once('exit', () => {
-      if (this.thread !== thread) return;
+    thread.on('error', (error) => this.options.onError?.(`shadow thread failed: ${error.message}`)); // 'exit' follows
+    thread.once('exit', (code) => {
+      if (this.thread !== thread) return; // closed on purpose
       this.thread = null;
       this.loaded.clear();
-      // What it held is lost: count it as dropped and release the versions.
+      this.deaths++;
+      this.restartAt = Date.now() + Math.min(RESTART_PAUSE_MS * 2 ** (this.deaths - 1), RESTART_PAUSE_MAX_MS);
+      // Scored but unwritten rows died with it: lost from the log (the shadow metric counted them scored).
+      const unwritten = this.logOptions ? Math.max(0, this.threadRows.scored - this.threadRows.settled) : 0;
+      if (unwritten > 0) {
+        this.lostRows += unwritten;
+        this.metrics.logRows.inc({ stream: 'predictions', outcome: 'dropped' }, unwritten);
+      }
+      let held = 0;
       for (const [batch, { model, candidate, rows }] of this.inFlight) {
         this.metrics.shadow.inc({ model, version: String(candidate.version), outcome: 'dropped' }, rows);
+        held += rows;
         this.finish(batch);
       }
+      this.options.onError?.(`shadow thread exited (code ${code}): ${held} queued shadow row(s) dropped, ${unwritten} scored row(s) not written; a new thread starts with the next batch`);
     });
     return thread;
   }
@@ -223,17 +270,31 @@ export class ShadowScorer {
       if (message.scored > 0) this.metrics.shadow.inc({ ...labels, outcome: 'scored' }, message.scored);
       if (message.invalid > 0) this.metrics.shadow.inc({ ...labels, outcome: 'invalid' }, message.invalid);
       if (message.errors > 0) this.metrics.shadow.inc({ ...labels, outcome: 'error' }, message.errors);
+      this.threadRows.scored += message.scored + message.invalid + message.errors;
+      this.deaths = 0;
       this.finish(message.batch);
     } else if (message.type === 'log') {
-      if (message.event === 'failed') this.metrics.logFlushFailures.inc({ stream: 'predictions' });
-      else this.metrics.logRows.inc({ stream: 'predictions', outcome: message.event }, message.rows);
+      if (message.event === 'failed') {
+        this.metrics.logFlushFailures.inc({ stream: 'predictions' });
+        this.options.onError?.(`shadow prediction log write failed; the rows stay buffered and are retried: ${message.error}`);
+      } else {
+        this.metrics.logRows.inc({ stream: 'predictions', outcome: message.event }, message.rows);
+        this.threadRows.settled += message.rows; // written, or dropped and counted as such
+      }
+    } else if (message.type === 'failed') {
+      this.options.onError?.(`shadow thread could not start: ${message.error}`);
     }
   }
 
   private finish(batch: number): void {
     this.inFlight.get(batch)?.candidate.release();
     this.inFlight.delete(batch);
-    if (this.inFlight.size === 0 && this.queue.length === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+    this.waiters = this.waiters.filter((waiter) => {
+      waiter.pending.delete(batch);
+      if (waiter.pending.size > 0) return true;
+      waiter.resolve();
+      return false;
+    });
   }
 }
 
