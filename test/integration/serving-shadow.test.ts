@@ -143,6 +143,22 @@ it('a worker id too long to name the thread\'s log files is refused when the sco
   assert.throws(() => new ShadowScorer(new ServingMetrics(), { log: { location: { logDir }, workerId: 'w'.repeat(125) } }), /worker id "w+-shadow" is invalid/);
 });
 
+it('a thread idle for idleMs flushes its log and ends; the next shadow row starts a new one', async () => {
+  const { candidate, shadow, logged } = await rig({ batchWindowMs: 0, idleMs: 50, flushIntervalMs: 60_000 });
+  const threadOf = () => (shadow as unknown as { thread: unknown }).thread;
+  shadow.submit('churn', candidate, [row(0)], ['before-idle'], 0, true);
+  await shadow.drain();
+  assert.ok(threadOf());
+  for (let i = 0; i < 100 && threadOf(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(threadOf(), null, 'retired after being idle');
+  for (let i = 0; i < 100 && (await logged()).rowCount === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.deepEqual((await logged()).requestId, ['before-idle'], 'its log flushed as it retired');
+  shadow.submit('churn', candidate, [row(1)], ['after-idle'], 0, true);
+  await shadow.close();
+  assert.deepEqual((await logged()).requestId.sort(), ['after-idle', 'before-idle']);
+  await candidate.retire();
+});
+
 it('drain() waits for the rows queued when it was called, not for later traffic', async () => {
   const { candidate, shadow } = await rig({ batchWindowMs: 1 });
   shadow.submit('churn', candidate, [row(0)], ['first'], 0, true);

@@ -23,8 +23,10 @@
  * Should the thread die, the rows it held are counted as dropped, and so are the rows it had scored
  * but not yet written (its log's flush window); the next batch starts a new thread, after a pause
  * that doubles with each death in a row (100 ms up to 30 s), so a thread that cannot start (e.g.
- * its log store refuses it) does not restart once per batch. close() scores what is queued, then
- * has the thread flush its log (within CLOSE_TIMEOUT_MS), and rejects if shadow rows were lost.
+ * its log store refuses it) does not restart once per batch. A thread without shadow work for a
+ * minute (the promotion left its shadow stage) flushes its log and ends, freeing the candidate's
+ * session. close() scores what is queued, then has the thread flush its log (within
+ * CLOSE_TIMEOUT_MS), and rejects if shadow rows were lost.
  */
 import type { Worker } from 'node:worker_threads';
 import { startTsThread } from '../../core/threads';
@@ -48,10 +50,14 @@ export interface ShadowOptions {
   log?: Omit<ServingLogOptions, 'events'> | null;
   /** Told about what goes wrong in the thread (a failed start, a failed log write, a death). */
   onError?: (message: string) => void;
+  /** A thread without shadow work this long (ms) is retired. Default 60 s. */
+  idleMs?: number;
 }
 
 /** How long close() waits for the thread to flush its log. */
 const CLOSE_TIMEOUT_MS = 10_000;
+/** A thread without shadow work for this long is retired (see retireIfIdle). */
+const IDLE_MS = 60_000;
 const RESTART_PAUSE_MS = 100;
 const RESTART_PAUSE_MAX_MS = 30_000;
 
@@ -92,6 +98,8 @@ export class ShadowScorer {
   /** Scored shadow rows that a dying thread took with it, unwritten. */
   private lostRows = 0;
   private readonly logOptions: Omit<ServingLogOptions, 'events'> | null;
+  private idle: NodeJS.Timeout | null = null;
+  private readonly idleMs: number;
   private readonly maxQueuedRows: number;
   private readonly batchWindowMs: number;
   private readonly batchRows: number;
@@ -110,6 +118,7 @@ export class ShadowScorer {
     // The thread's segments are named after the worker, marked "-shadow"; checked now, not in the thread.
     this.logOptions = log && { ...log, workerId: `${log.workerId ?? defaultWorkerId()}-shadow` };
     if (this.logOptions) assertWorkerId(this.logOptions.workerId!);
+    this.idleMs = options.idleMs ?? IDLE_MS;
   }
 
   /**
@@ -150,26 +159,50 @@ export class ShadowScorer {
   /** Scores what is queued, then has the thread flush and close its log. Rejects if shadow rows were lost. */
   close(): Promise<void> {
     return (this.closing ??= (async () => {
+      if (this.idle) clearTimeout(this.idle);
       await this.drain();
-      const thread = this.thread;
-      let error: string | null = null;
-      if (thread) {
-        this.thread = null; // from here on its exit is expected
-        let timer: NodeJS.Timeout | undefined;
-        const closed = new Promise<string | null>((resolve) => {
-          thread.on('message', (m: FromShadowThread) => m.type === 'closed' && resolve(m.error));
-          thread.once('exit', () => resolve('the shadow thread ended before its log was flushed'));
-          timer = setTimeout(() => resolve(`the shadow thread did not flush its log within ${CLOSE_TIMEOUT_MS} ms`), CLOSE_TIMEOUT_MS);
-        });
-        thread.postMessage({ type: 'close' } satisfies ToShadowThread);
-        error = await closed;
-        clearTimeout(timer);
-        await thread.terminate();
-      }
+      const error = this.thread ? await this.retire(this.thread) : null;
       if (error) throw new Error(`shadow prediction log: ${error}`);
       if (this.lostRows > 0) throw new Error(`shadow prediction log: ${this.lostRows} scored shadow row(s) were lost with a shadow thread that died before writing them`);
     })());
   }
+
+  /** Has `thread` flush its log and end; resolves with what went wrong, if anything. */
+  private async retire(thread: Worker): Promise<string | null> {
+    if (this.thread === thread) this.thread = null; // from here on its exit is expected
+    this.loaded.clear();
+    let timer: NodeJS.Timeout | undefined;
+    const closed = new Promise<string | null>((resolve) => {
+      thread.on('message', (m: FromShadowThread) => m.type === 'closed' && resolve(m.error));
+      thread.once('exit', () => resolve('the shadow thread ended before its log was flushed'));
+      timer = setTimeout(() => resolve(`the shadow thread did not flush its log within ${CLOSE_TIMEOUT_MS} ms`), CLOSE_TIMEOUT_MS);
+    });
+    thread.postMessage({ type: 'close' } satisfies ToShadowThread);
+    const error = await closed;
+    clearTimeout(timer);
+    await thread.terminate();
+    return error;
+  }
+
+  /**
+   * Shadow traffic has stopped for IDLE_MS (the promotion left its shadow stage, say): retire the
+   * thread, which frees the candidate's session; the next shadow row starts a new one.
+   */
+  private readonly retireIfIdle = (): void => {
+    this.idle = null;
+    const thread = this.thread;
+    if (!thread || this.closing) return;
+    if (this.inFlight.size > 0 || this.queue.length > 0) {
+      this.idle = setTimeout(this.retireIfIdle, this.idleMs).unref();
+      return;
+    }
+    void this.retire(thread).then((error) => {
+      if (error) {
+        this.options.onError?.(`idle shadow thread: ${error}`);
+        this.lostRows += Math.max(0, this.threadRows.scored - this.threadRows.settled);
+      }
+    });
+  };
 
   private inFlightRows(): number {
     let rows = 0;
@@ -214,6 +247,8 @@ export class ShadowScorer {
       const columns = [content.ids.at, ...Object.values(content.table.columns)];
       const transfer = columns.flatMap((c) => (c instanceof Float64Array ? [c.buffer as ArrayBuffer] : []));
       this.send({ type: 'score', batch, key, ...content }, transfer);
+      if (this.idle) clearTimeout(this.idle);
+      this.idle = setTimeout(this.retireIfIdle, this.idleMs).unref();
     }
   };
 
