@@ -4,15 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../core/config';
-import { registerDemoCommand } from './commands/demo';
-import { registerEvaluateCommands } from './commands/evaluate';
-import { registerOperationsCommands } from './commands/operations';
-import { registerInitCommand } from './commands/init';
-import { registerProcessCommands } from './commands/processes';
-import { registerPromotionCommands } from './commands/promotion';
-import { registerRegistryCommands } from './commands/registry';
-import { registerRunCommands } from './commands/runs';
-import { registerScoreCommand } from './commands/score';
+import { registerCommandsFor } from './command-modules';
 import { CliError, EXIT } from './errors';
 import { paint } from './format';
 
@@ -21,17 +13,8 @@ const program = new Command('ratchet')
   .showHelpAfterError('(add --help for usage)')
   .exitOverride();
 
-registerRunCommands(program);
-registerRegistryCommands(program);
-registerEvaluateCommands(program);
-registerInitCommand(program);
-registerScoreCommand(program);
-registerPromotionCommands(program);
-registerOperationsCommands(program);
-registerProcessCommands(program);
-registerDemoCommand(program);
-
 try {
+  await registerCommandsFor(program, process.argv.slice(2));
   await program.parseAsync(process.argv);
 } catch (err) {
   process.exitCode = report(err);
