@@ -19,6 +19,7 @@ import { Context, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ModelConfig } from '../core/config';
 import { queryLiteral } from '../core/visibility';
+import { selectRows } from '../core/column-table';
 import type { ColumnTable, ModelVersion } from '../core/types';
 import { lookupEntities } from '../data/entity-lookup';
 import { predictionLogLocation } from '../data/prediction-log-format';
@@ -28,7 +29,7 @@ import { OnnxModel } from '../scoring/onnx-model';
 import { computeMetrics, driftReport, predictionDrift, type DriftReport, type MetricSet } from '../validation';
 import { assessHealth, worstDrift, type HealthAssessment } from '../validation/monitoring';
 import { estimatePerformance, type PerformanceEstimate } from '../validation/performance-estimate';
-import { segmentHealth, selectRows, type SegmentHealth } from '../validation/segment-health';
+import { segmentHealth, type SegmentHealth } from '../validation/segment-health';
 import { currentWorkflowId, type ActivityDeps } from './deps';
 import { postNotification } from './notify';
 

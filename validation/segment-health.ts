@@ -5,6 +5,7 @@
  * reference, so a shift confined to one channel is not diluted by the others), and its live AUC
  * where labels arrived. Pure; definitions are the drift report's and the metrics module's.
  */
+import { selectRows } from '../core/column-table';
 import type { ColumnTable, FeatureSpec } from '../core/types';
 import { driftReport } from './drift';
 import { computeMetrics } from './metrics';
@@ -91,15 +92,6 @@ export function segmentHealth(input: SegmentHealthInput): SegmentHealth[] {
       };
     })
     .sort((a, b) => b.rows - a.rows || (a.value < b.value ? -1 : 1));
-}
-
-/** The rows `indices` of `table`, in that order. */
-export function selectRows(table: ColumnTable, indices: ArrayLike<number>): ColumnTable {
-  const columns: ColumnTable['columns'] = {};
-  for (const [name, col] of Object.entries(table.columns)) {
-    columns[name] = col instanceof Float64Array ? Float64Array.from(indices, (i) => col[i]!) : Array.from(indices, (i) => col[i] ?? null);
-  }
-  return { rowCount: indices.length, columns };
 }
 
 function pick(values: Float64Array, rows: Uint32Array): Float64Array {

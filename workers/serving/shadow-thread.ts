@@ -8,7 +8,7 @@
  * logged errors naming why, as a candidate that refuses a row does.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ColumnTable } from '../../core/types';
+import { selectRows } from '../../core/column-table';
 import type { PredictionRecord } from '../../data/prediction-log-format';
 import { OnnxModel } from '../../scoring/onnx-model';
 import { failedRecord, scoredRecord, type RowIdentity } from './log-records';
@@ -121,7 +121,7 @@ async function scoreBatch(candidate: Candidate, batch: ShadowBatch): Promise<{ r
       for (let i = 0; i < rows; i++) {
         const one = performance.now();
         try {
-          records.push(scoredRecord(idOf(i), (await onnx.scoreTable(rowOf(batch.table, i)))[0]!, threshold, performance.now() - one));
+          records.push(scoredRecord(idOf(i), (await onnx.scoreTable(selectRows(batch.table, [i])))[0]!, threshold, performance.now() - one));
         } catch (rowError) {
           records.push(failedRecord(idOf(i), rowError, performance.now() - one));
         }
@@ -129,10 +129,4 @@ async function scoreBatch(candidate: Candidate, batch: ShadowBatch): Promise<{ r
     }
   }
   return { records, invalid };
-}
-
-function rowOf(table: ColumnTable, row: number): ColumnTable {
-  const columns: ColumnTable['columns'] = {};
-  for (const [name, column] of Object.entries(table.columns)) columns[name] = column instanceof Float64Array ? column.slice(row, row + 1) : [column[row] ?? null];
-  return { rowCount: 1, columns };
 }
