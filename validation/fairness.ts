@@ -22,8 +22,8 @@
  */
 
 import { metricSetFromScan } from './metrics';
-import { METRIC_COUNT, checkSameLength, prepareScores, scanMetrics, type PreparedScores } from './scored';
-import { encodeColumn, preparedGroups, type EncodedColumn } from './slices';
+import { METRIC_COUNT, checkSameLength, prepareScores, scanMetrics } from './scored';
+import { encodeColumn, preparedGroups, type PreparedGroup } from './slices';
 import { METRIC_NAMES, type FairnessGroup, type FairnessReport, type MetricName } from './types';
 
 export function fairnessReport(
@@ -35,21 +35,16 @@ export function fairnessReport(
 ): FairnessReport {
   checkSameLength(`protected column ${columnName}`, column, labels.length);
   const encoded = encodeColumn(column, columnName);
-  return fairnessOfGroups(columnName, encoded, preparedGroups(prepareScores(labels, scores, threshold), encoded, labels, scores));
+  return fairnessOfGroups(columnName, preparedGroups(prepareScores(labels, scores, threshold), encoded, labels, scores));
 }
 
-/**
- * The fairness report of one protected column from its groups' prepared rows (`prepared[g]` holds
- * the rows of `column.values[g]`, e.g. from slices.ts's preparedGroups).
- */
-export function fairnessOfGroups(columnName: string, column: EncodedColumn, preparedByGroup: PreparedScores[]): FairnessReport {
+/** The fairness report of one protected column from its groups' prepared rows (slices.ts's preparedGroups). */
+export function fairnessOfGroups(columnName: string, preparedByGroup: PreparedGroup[]): FairnessReport {
   const groups: FairnessGroup[] = [];
   let nanScores = 0;
-  for (const [g, value] of column.values.entries()) {
-    const prepared = preparedByGroup[g]!;
+  for (const { value, prepared } of preparedByGroup) {
     nanScores += prepared.nanScores;
     const rows = prepared.rows + prepared.nanScores;
-    if (rows === 0) continue; // a value seen only on unlabelled rows is not a group here
     const out = new Float64Array(METRIC_COUNT);
     const totals = scanMetrics(prepared, null, out);
     const metrics = metricSetFromScan(prepared, out, totals);

@@ -115,7 +115,7 @@ function fairnessOf(
   columns: Record<string, EncodedColumn>,
 ): Record<string, FairnessReport> {
   return Object.fromEntries(
-    Object.entries(columns).map(([name, column]) => [name, fairnessOfGroups(name, column, preparedGroups(whole, column, labels, scores))]),
+    Object.entries(columns).map(([name, column]) => [name, fairnessOfGroups(name, preparedGroups(whole, column, labels, scores))]),
   );
 }
 

@@ -75,14 +75,25 @@ export function groupRows(column: (string | null)[], columnName: string): RowGro
   return encoded.values.map((value, g) => ({ value, rows: rows[g]! }));
 }
 
+/** One value of a column with its rows, prepared for scanning. */
+export interface PreparedGroup {
+  value: string;
+  prepared: PreparedScores;
+}
+
 /**
- * The prepared rows of every value of `column`: cut out of the prepared rows of the whole (no
- * re-sort) when the whole has an order, else (NaN scores somewhere) prepared group by group, so
- * that only the groups holding a NaN score lose their metrics.
+ * The prepared rows of every value of `column` that has labelled rows (a value seen only on
+ * unlabelled rows is no slice or group), in the order of `column.values`: cut out of the prepared
+ * rows of the whole (no re-sort) when the whole has an order, else (NaN scores somewhere) prepared
+ * group by group, so that only the groups holding a NaN score lose their metrics. Which values
+ * are kept depends on the labels only, so two models' groups of one column line up.
  */
-export function preparedGroups(whole: PreparedScores, column: EncodedColumn, labels: Float64Array, scores: Float64Array): PreparedScores[] {
-  if (whole.nanScores === 0) return partitionPrepared(whole, column.codes, column.values.length);
-  return rowsByValue(column).map((rows) => prepareScores(labels, scores, whole.threshold, rows));
+export function preparedGroups(whole: PreparedScores, column: EncodedColumn, labels: Float64Array, scores: Float64Array): PreparedGroup[] {
+  const prepared =
+    whole.nanScores === 0
+      ? partitionPrepared(whole, column.codes, column.values.length)
+      : rowsByValue(column).map((rows) => prepareScores(labels, scores, whole.threshold, rows));
+  return column.values.flatMap((value, g) => (prepared[g]!.rows + prepared[g]!.nanScores > 0 ? [{ value, prepared: prepared[g]! }] : []));
 }
 
 /** One slice's rows prepared for scanning, by the model and (optionally) the baseline. */
@@ -108,12 +119,9 @@ export function prepareSlices(input: SliceInput): PreparedSlice[] {
   const slices: PreparedSlice[] = [];
   for (const [column, encoded] of Object.entries(columns)) {
     checkSameLength(`slice column ${column}`, encoded.codes, labels.length);
-    const model = preparedGroups(input.model, encoded, labels, scores);
     const baseline = input.baseline && baselineScores ? preparedGroups(input.baseline, encoded, labels, baselineScores) : undefined;
-    encoded.values.forEach((value, g) => {
-      // A value seen only on unlabelled rows is not a slice here (as in fairness.ts).
-      if (model[g]!.rows + model[g]!.nanScores === 0) return;
-      slices.push({ column, value, model: model[g]!, ...(baseline ? { baseline: baseline[g]! } : {}) });
+    preparedGroups(input.model, encoded, labels, scores).forEach(({ value, prepared }, g) => {
+      slices.push({ column, value, model: prepared, ...(baseline ? { baseline: baseline[g]!.prepared } : {}) });
     });
   }
   return slices;

@@ -30,8 +30,9 @@ describe('prepared groups cut out of the whole', () => {
     const scores = Float64Array.of(0.9, NaN, 0.4, 0.2);
     const column = encodeColumn(['x', 'x', 'y', 'y'], 'g');
     const [x, y] = preparedGroups(prepareScores(labels, scores, 0.5), column, labels, scores);
-    assert.equal(x!.nanScores, 1);
-    assert.equal(y!.nanScores, 0);
-    assert.equal(y!.rows, 2);
+    assert.deepEqual([x!.value, y!.value], ['x', 'y']);
+    assert.equal(x!.prepared.nanScores, 1);
+    assert.equal(y!.prepared.nanScores, 0);
+    assert.equal(y!.prepared.rows, 2);
   });
 });
