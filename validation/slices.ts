@@ -174,10 +174,8 @@ export interface ComputeSlicesInput {
 /** Slices of one model (and baseline) in one call: for callers that need no intervals. */
 export function computeSlices(input: ComputeSlicesInput): SliceReport[] {
   const { labels, scores, baselineScores, threshold } = input;
-  const columns = Object.fromEntries(Object.entries(input.columns).map(([name, cells]) => {
-    checkSameLength(`slice column ${name}`, cells, labels.length);
-    return [name, encodeColumn(cells, name)];
-  }));
+  // prepareSlices checks each column's length (its codes are as long as its cells).
+  const columns = Object.fromEntries(Object.entries(input.columns).map(([name, cells]) => [name, encodeColumn(cells, name)]));
   const model = prepareScores(labels, scores, threshold);
   const baseline = baselineScores ? prepareScores(labels, baselineScores, threshold, undefined, 'baselineScores') : undefined;
   return prepareSlices({ labels, scores, baselineScores, model, baseline, columns }).map((slice) => sliceReport(slice, input.minRows));
