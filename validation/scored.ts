@@ -265,10 +265,11 @@ export function inSortedLayout(p: PreparedScores): PreparedScores {
 type TypedArrayConstructor<T> = { new (buffer: SharedArrayBuffer, offset?: number, length?: number): T; BYTES_PER_ELEMENT: number };
 
 /**
- * A zeroed typed array on shared memory. Every array the scan loop reads lives on shared memory,
- * whether a bootstrap worker thread reads it or not: V8 compiles the loop for the kinds of arrays it
- * has seen, and a loop fed both shared and unshared arrays was deoptimised over and over, until it
- * ran three times slower.
+ * A zeroed typed array on shared memory. Every array the scan loop (accumulate) reads lives on
+ * shared memory: V8 compiles the loop for the kinds of arrays it has seen, and a loop fed both
+ * shared and unshared arrays was deoptimised over and over, until it ran three times slower. (The
+ * bootstrap's kernel reads copies in its own memory, kernel.ts; bootstrap-pool.ts uses this for
+ * the output and control arrays its worker threads write.)
  */
 export function shared<T>(Ctor: TypedArrayConstructor<T>, length: number): T {
   return new Ctor(new SharedArrayBuffer(Math.max(1, length) * Ctor.BYTES_PER_ELEMENT), 0, length);
