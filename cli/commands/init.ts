@@ -15,7 +15,8 @@ import { parseModelConfig } from '../../core/config';
 import { columnKind, type ColumnKind } from '../../data/columns';
 import { quoteIdentifier, withDuckDB } from '../../data/duckdb';
 import { fsyncPath, publishFile } from '../../data/files';
-import { describeColumns, listColumns, openScan, type ColumnInfo, type Scan } from '../../data/source';
+import { describeColumns, listColumns, type ColumnInfo, type Scan } from '../../data/source';
+import { openDataFile } from '../data-file';
 import { CliError, EXIT } from '../errors';
 import { modelsDir } from '../model-config';
 import { print } from './runs';
@@ -133,12 +134,7 @@ export function registerInitCommand(program: Command): void {
 
 async function inspectData(input: { model: string; dataPath: string; out: string; label: string; timeColumn?: string; idColumn?: string }): Promise<Proposal> {
   return withDuckDB(async (connection) => {
-    let scan: Scan;
-    try {
-      scan = await openScan(connection, input.dataPath);
-    } catch (err) {
-      throw new CliError((err as Error).message, EXIT.usage);
-    }
+    const scan = await openDataFile(connection, input.dataPath);
     const schema = await describeColumns(connection, scan);
     const profile = await profileColumns(connection, scan, schema, input.dataPath);
     if (profile.rows === 0) throw new CliError(`${input.dataPath} has no rows; init needs data to look at`, EXIT.usage);

@@ -18,10 +18,11 @@ import type { ColumnTable, FeatureSpec, ModelVersion } from '../../core/types';
 import { isNumberLike } from '../../data/columns';
 import { quoteIdentifier, withDuckDB } from '../../data/duckdb';
 import { publishFile, temporaryPathFor } from '../../data/files';
-import { describeColumns, fileFormat, listColumns, openScan, type ColumnInfo, type Scan } from '../../data/source';
+import { describeColumns, fileFormat, listColumns, type ColumnInfo } from '../../data/source';
 import { openRegistry } from '../../registry/open';
 import { ArtifactIntegrityError, NotFoundError, type RegistryStore } from '../../registry/store';
 import { ModelLoadError, OnnxModel, ScoringInputError } from '../../scoring/onnx-model';
+import { openDataFile } from '../data-file';
 import { CliError, EXIT } from '../errors';
 import { duration, StatusLine } from '../format';
 import { modelsDir, resolveModelConfig } from '../model-config';
@@ -137,12 +138,7 @@ interface ScoreFileInput {
 export async function scoreFile(input: ScoreFileInput): Promise<number> {
   const { model, version } = input;
   return withDuckDB(async (connection) => {
-    let scan: Scan;
-    try {
-      scan = await openScan(connection, input.dataPath);
-    } catch (err) {
-      throw new CliError((err as Error).message, EXIT.usage);
-    }
+    const scan = await openDataFile(connection, input.dataPath);
     const schema = await describeColumns(connection, scan);
     checkFeatures(schema, version.features, input.dataPath);
     const passthrough = passthroughColumns(schema, input.idColumn, input.dataPath);
