@@ -1,6 +1,6 @@
 /**
  * Micro-batching never changes a result: concurrent single rows scored together in one
- * onnxruntime call get the scores they get alone, a lone row is not held back, and a row the
+ * onnxruntime call get the scores they get alone, a lone row waits one loop turn only, and a row the
  * model refuses fails only its own request. Then the same over HTTP, batching on vs off.
  *
  * "The same" is to float32 resolution: the models compute in float32, and onnxruntime's batched
@@ -55,12 +55,22 @@ describe('MicroBatcher over a real model', () => {
     });
   }
 
-  it('sends a lone row to the model at once when nothing is in flight', async () => {
+  it('sends a lone row to the model after one loop turn, not later', async () => {
     const batches: number[] = [];
     const batcher = new MicroBatcher((r) => model.scoreRows(r), { onBatch: (n) => batches.push(n) });
     const pending = batcher.score(input[3]);
-    assert.deepEqual(batches, [1], 'dispatched synchronously, not after a loop turn');
+    assert.deepEqual(batches, [], 'held for the rest of this turn, so rows parsed in the same poll can join it');
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    assert.deepEqual(batches, [1], 'dispatched in the next check phase');
     assert.ok(Math.abs((await pending) - reference[3]) <= TOLERANCE);
+  });
+
+  it('dispatches a full batch at once, without waiting for the turn to end', () => {
+    const batches: number[] = [];
+    const batcher = new MicroBatcher((r) => model.scoreRows(r), { maxRows: 4, onBatch: (n) => batches.push(n) });
+    const pending = input.slice(0, 9).map((row) => batcher.score(row));
+    assert.deepEqual(batches, [4, 4]);
+    return Promise.all(pending).then(() => assert.deepEqual(batches, [4, 4, 1]));
   });
 
   it('fails only the row the model refuses; the others in its batch still get their own scores', async () => {

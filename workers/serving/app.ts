@@ -47,10 +47,10 @@ export interface ServingAppOptions {
 }
 
 /**
- * Micro-batching is on by default, decided by bench/serving.ts on a 2-core machine: a lone
- * request goes to the model at once (no wait), so concurrency 1 pays nothing measurable, while
- * at concurrency 16-64 one call per loop turn instead of one per request raised throughput
- * 1.5-1.9× (onnxruntime-node's fixed cost per call, ~40 µs on the demo model, dominates a row's).
+ * Micro-batching is on by default, decided by bench/serving.ts on a 2-core machine: every batch
+ * waits one loop turn, which onnxruntime-node's run waits anyway, so concurrency 1 pays nothing
+ * measurable, while at concurrency 16-64 one call per loop turn instead of one per request raised
+ * throughput 1.5-2× (onnxruntime-node's fixed cost per call dominates a row's).
  */
 export const DEFAULT_BATCHING: MicroBatchOptions | false = { maxRows: 64, maxWaitUs: 0 };
 

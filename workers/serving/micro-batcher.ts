@@ -1,14 +1,18 @@
 /**
  * Scores concurrent single-row requests for one model version together, in one onnxruntime call.
  *
- * When no call of this batcher is in flight, a row goes to the model at once: a lone request
- * waits for nothing. While one is in flight, rows submitted in the same event-loop turn (requests
- * whose bodies were parsed in one I/O poll) wait for one `setImmediate` and go to the model as one
- * batch. With `maxWaitUs` > 0 every batch stays open for further turns until that many
- * microseconds passed since its first row or it holds `maxRows`.
+ * Rows submitted in the same event-loop turn (requests whose bodies were parsed in one I/O poll)
+ * wait for one `setImmediate` and go to the model as one batch. A lone row waits that one turn
+ * too: onnxruntime-node queues every run behind a `setImmediate` of its own, so the turn costs a
+ * loop iteration, not a measurable latency (bench/serving.ts at concurrency 1), while sending
+ * the first row of a turn at once measured 5-11 % less throughput at 8 connections: it split
+ * each turn's rows into two calls. With `maxWaitUs` > 0 a batch stays open for further turns
+ * until that many microseconds passed since its first row or it holds `maxRows`; the loop keeps
+ * turning meanwhile, so a wait buys larger batches with CPU.
  *
- * Why it pays: one onnxruntime call on the demo model costs ~40 µs whether it scores 1 row or 8,
- * and 64 rows cost ~80 µs; under concurrency that fixed cost per call is a large share of a core.
+ * Why it pays: one onnxruntime call on the demo model costs ~30 µs in a tight loop (~60 µs inside
+ * a busy server) whether it scores 1 row or 8; under concurrency that fixed cost per call is a
+ * large share of a core.
  *
  * Results never change: each row's score is its own row's, the same as scored alone (the test
  * checks to 1e-7). A batch that fails is scored again row by row, so one bad row fails only its
@@ -37,7 +41,6 @@ export class MicroBatcher {
   private pending: Pending[] = [];
   private openedAt = 0;
   private scheduled = false;
-  private inFlight = 0;
   private readonly maxRows: number;
   private readonly maxWaitMs: number;
 
@@ -55,7 +58,7 @@ export class MicroBatcher {
     return new Promise<number>((resolve, reject) => {
       if (this.pending.length === 0) this.openedAt = performance.now();
       this.pending.push({ row, resolve, reject });
-      if (this.pending.length >= this.maxRows || (this.inFlight === 0 && this.maxWaitMs === 0)) this.dispatch();
+      if (this.pending.length >= this.maxRows) this.dispatch();
       else if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(this.tick);
@@ -78,15 +81,12 @@ export class MicroBatcher {
     const batch = this.pending;
     this.pending = [];
     this.options.onBatch?.(batch.length);
-    this.inFlight++;
-    this.scoreRows(batch.map((p) => p.row))
-      .then(
-        (scores) => batch.forEach((p, i) => p.resolve(scores[i])),
-        (error) => {
-          if (batch.length === 1) batch[0].reject(error);
-          else for (const p of batch) this.scoreRows([p.row]).then((s) => p.resolve(s[0]), p.reject);
-        },
-      )
-      .finally(() => this.inFlight--);
+    this.scoreRows(batch.map((p) => p.row)).then(
+      (scores) => batch.forEach((p, i) => p.resolve(scores[i])),
+      (error) => {
+        if (batch.length === 1) batch[0].reject(error);
+        else for (const p of batch) this.scoreRows([p.row]).then((s) => p.resolve(s[0]), p.reject);
+      },
+    );
   }
 }
