@@ -6,6 +6,10 @@
  * same run:
  *   (a) the serving worker, prediction log on, micro-batching on (the default) and off;
  *   (b) the ceiling: a bare Fastify route in a child that parses the same JSON and answers a constant;
+ *   (b2) the minimal model server: the same bare route scoring each request with the same model
+ *        (one onnxruntime call per request, nothing validated or logged), which splits the gap
+ *        between (a) and (b) into the model call, paid by any server of this model, and Ratchet's
+ *        own machinery;
  *   (c) the model alone: OnnxModel.scoreRows on one row, in process;
  *   (d) the serving worker in shadow mode (the candidate scores 100 % of rows off the response path);
  *   (e) p99 at a fixed 2,000 requests per second;
@@ -48,7 +52,7 @@ const LOG_COST_AT = flags.quick ? [32] : [1, 32];
 const RATE = 2000;
 const ctx: AuditContext = { actor: 'bench', reason: 'serving benchmark' };
 
-type ConfigName = 'bare' | 'serving' | 'serving, batching off' | 'serving, log off' | 'shadow';
+type ConfigName = 'bare' | 'bare + model' | 'serving' | 'serving, batching off' | 'serving, log off' | 'shadow';
 
 interface Config {
   name: ConfigName;
@@ -136,15 +140,17 @@ async function main(): Promise<void> {
     const model = await measureInProcessModel(2);
 
     const logDirs = { default: path.join(work, 'log-default'), unbatched: path.join(work, 'log-unbatched') };
-    const [bare, batched, unbatched, unlogged] = await Promise.all([
+    const [bare, bareModel, batched, unbatched, unlogged] = await Promise.all([
       startChild('bench/lib/bare-server.ts', [], { cwd: root, pattern: /bare server at (\S+)/ }),
+      startChild('bench/lib/bare-server.ts', ['--model'], { cwd: root, pattern: /bare server at (\S+)/ }),
       servingWorker(registry, logDirs.default, 'on'),
       servingWorker(registry, logDirs.unbatched, 'off'),
       servingWorker(registry, 'off', 'on'),
     ]);
-    Object.entries({ bare, batched, unbatched, unlogged }).forEach(([k, v]) => children.set(k, v));
+    Object.entries({ bare, bareModel, batched, unbatched, unlogged }).forEach(([k, v]) => children.set(k, v));
     const configs: Config[] = [
       { name: 'bare', describe: '(b) bare Fastify, constant answer', target: target(bare.url), concurrencies: CONCURRENCIES },
+      { name: 'bare + model', describe: '(b2) bare Fastify + one onnxruntime call per request', target: target(bareModel.url), concurrencies: CONCURRENCIES },
       { name: 'serving', describe: '(a) serving: log on, batching on (default)', target: target(batched.url), concurrencies: CONCURRENCIES, pid: batched.pid },
       { name: 'serving, batching off', describe: '(a) serving: log on, batching off', target: target(unbatched.url), concurrencies: CONCURRENCIES },
       { name: 'shadow', describe: '(d) serving in shadow mode (default settings)', target: target(batched.url, 'credit-shadow'), concurrencies: CONCURRENCIES, pid: batched.pid },
@@ -240,6 +246,8 @@ function report(
     }
   };
   ratio('serving / bare throughput', 'serving', 'bare', (x, y) => `${fmt((100 * x.throughput) / y.throughput, 0)} %`, '≥ 50 %');
+  ratio('the model call alone: bare + model / bare throughput', 'bare + model', 'bare', (x, y) => `${fmt((100 * x.throughput) / y.throughput, 0)} %`, '');
+  ratio("Ratchet's machinery: serving / (bare + model) throughput", 'serving', 'bare + model', (x, y) => `${fmt((100 * x.throughput) / y.throughput, 0)} %`, '');
   ratio('shadow cost at saturation: 1 − shadow / serving throughput', 'shadow', 'serving', (x, y) => `${fmt(100 * (1 - x.throughput / y.throughput), 1)} %`, '< 10 %');
   for (const c of CONCURRENCIES) {
     const plain = cpu.get(key('serving', c));
