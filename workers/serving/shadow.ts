@@ -61,15 +61,19 @@ const IDLE_MS = 60_000;
 const RESTART_PAUSE_MS = 100;
 const RESTART_PAUSE_MAX_MS = 30_000;
 
-interface Job {
+/**
+ * The rows queued for one candidate version, gathered as the columns their batch will carry (no
+ * object per request). Its first row took one reference on the candidate, held until the thread
+ * has scored the batch.
+ */
+interface Queued {
   model: string;
   candidate: LoadedVersion;
-  /** The request's time, epoch ms. */
-  at: number;
-  /** Rows the candidate accepts, with their ids. */
+  /** Rows the candidate accepts, with their ids and request times (epoch ms). */
   rows: FeatureRow[];
   requestIds: string[];
   entityIds: (string | null)[];
+  at: number[];
   rejected: ShadowBatch['rejected'];
 }
 
@@ -80,7 +84,7 @@ interface InFlight {
 }
 
 export class ShadowScorer {
-  private queue: Job[] = [];
+  private queue = new Map<LoadedVersion, Queued>();
   private queuedRows = 0;
   private window: NodeJS.Timeout | null = null;
   private thread: Worker | null = null;
@@ -122,8 +126,8 @@ export class ShadowScorer {
   }
 
   /**
-   * Takes a reference on the candidate now (the caller's view is current in this tick), held
-   * until the thread has scored the rows. `requestIds[i]` is the id row i is logged under; `at`
+   * The candidate stays referenced from now (the caller's view is current in this tick) until the
+   * thread has scored the rows: the first row queued for it takes the reference its batch holds. `requestIds[i]` is the id row i is logged under; `at`
    * the request's time (epoch ms); `validated`: the rows already passed a validator identical to
    * the candidate's.
    */
@@ -132,18 +136,23 @@ export class ShadowScorer {
       this.metrics.shadow.inc({ model, version: String(candidate.version), outcome: 'dropped' }, rows.length);
       return;
     }
-    candidate.acquire();
-    const job: Job = { model, candidate, at, rows: [], requestIds: [], entityIds: [], rejected: [] };
-    rows.forEach((row, i) => {
+    let queued = this.queue.get(candidate);
+    if (!queued) {
+      candidate.acquire();
+      queued = { model, candidate, rows: [], requestIds: [], entityIds: [], at: [], rejected: [] };
+      this.queue.set(candidate, queued);
+    }
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
       const invalid = validated ? null : candidate.validate(row.features, row.path);
-      if (invalid) job.rejected.push({ requestId: requestIds[i]!, entityId: row.entityId, at, error: invalid.message });
+      if (invalid) queued.rejected.push({ requestId: requestIds[i]!, entityId: row.entityId, at, error: invalid.message });
       else {
-        job.rows.push(row.features as FeatureRow);
-        job.requestIds.push(requestIds[i]!);
-        job.entityIds.push(row.entityId);
+        queued.rows.push(row.features as FeatureRow);
+        queued.requestIds.push(requestIds[i]!);
+        queued.entityIds.push(row.entityId);
+        queued.at.push(at);
       }
-    });
-    this.queue.push(job);
+    }
     this.queuedRows += rows.length;
     if (this.queuedRows >= this.batchRows || this.batchWindowMs === 0) this.startSoon();
     else this.window ??= setTimeout(this.post, this.batchWindowMs);
@@ -151,7 +160,7 @@ export class ShadowScorer {
 
   /** Resolves once every row queued so far has been scored (or counted as dropped) and handed to the thread's log. */
   drain(): Promise<void> {
-    if (this.queue.length > 0) this.post();
+    if (this.queue.size > 0) this.post();
     if (this.inFlight.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push({ pending: new Set(this.inFlight.keys()), resolve }));
   }
@@ -192,7 +201,7 @@ export class ShadowScorer {
     this.idle = null;
     const thread = this.thread;
     if (!thread || this.closing) return;
-    if (this.inFlight.size > 0 || this.queue.length > 0) {
+    if (this.inFlight.size > 0 || this.queue.size > 0) {
       this.idle = setTimeout(this.retireIfIdle, this.idleMs).unref();
       return;
     }
@@ -217,32 +226,29 @@ export class ShadowScorer {
     setImmediate(this.post);
   }
 
-  /** Posts every queued job to the thread, one batch per candidate. */
+  /** Posts what is queued to the thread, one batch per candidate. */
   private readonly post = (): void => {
     if (this.window) clearTimeout(this.window);
     this.window = null;
-    const jobs = this.queue;
-    if (jobs.length === 0) return;
-    this.queue = [];
+    if (this.queue.size === 0) return;
+    const groups = [...this.queue.values()];
+    this.queue = new Map();
     this.queuedRows = 0;
     if (!this.thread && Date.now() < this.restartAt) {
       // The last thread died moments ago: drop rather than start threads in a loop.
-      for (const job of jobs) {
-        this.metrics.shadow.inc({ model: job.model, version: String(job.candidate.version), outcome: 'dropped' }, job.rows.length + job.rejected.length);
-        job.candidate.release();
+      for (const { model, candidate, rows, rejected } of groups) {
+        this.metrics.shadow.inc({ model, version: String(candidate.version), outcome: 'dropped' }, rows.length + rejected.length);
+        candidate.release();
       }
       return;
     }
-    for (const group of byCandidate(jobs)) {
-      const { model, candidate } = group[0]!;
+    for (const group of groups) {
+      const { model, candidate } = group;
       const key = this.ensureLoaded(model, candidate);
       const batch = this.nextBatch++;
-      const content = columnar(group, candidate);
+      const content = columnar(group);
       const rows = content.ids.requestId.length + content.rejected.length;
-      // One reference per batch is enough while the thread works; the jobs' own are released now.
-      candidate.acquire();
-      for (const job of group) job.candidate.release();
-      this.inFlight.set(batch, { model, candidate, rows });
+      this.inFlight.set(batch, { model, candidate, rows }); // finish() releases the group's reference
       this.metrics.shadowBatchRows.observe({ model }, rows);
       const columns = [content.ids.at, ...Object.values(content.table.columns)];
       const transfer = columns.flatMap((c) => (c instanceof Float64Array ? [c.buffer as ArrayBuffer] : []));
@@ -334,18 +340,13 @@ export class ShadowScorer {
 }
 
 /**
- * The jobs of one candidate as one batch over its features. A row whose value the model cannot
+ * A candidate's queued rows as one batch over its features. A row whose value the model cannot
  * take (possible only for rows vouched for by the caller) is rejected with the reason, alone.
  */
-function columnar(jobs: Job[], candidate: LoadedVersion): ShadowBatch {
-  const { features } = candidate.record;
-  const rows = jobs.flatMap((job) => job.rows);
-  const ids: ShadowIds = {
-    requestId: jobs.flatMap((job) => job.requestIds),
-    entityId: jobs.flatMap((job) => job.entityIds),
-    at: Float64Array.from(jobs.flatMap((job) => job.rows.map(() => job.at))),
-  };
-  const rejected = jobs.flatMap((job) => job.rejected);
+function columnar(queued: Queued): ShadowBatch {
+  const { features } = queued.candidate.record;
+  const { rows, rejected } = queued;
+  const ids: ShadowIds = { requestId: queued.requestIds, entityId: queued.entityIds, at: Float64Array.from(queued.at) };
   try {
     return { ids, table: rowsToTable(rows, features), rejected };
   } catch {
@@ -361,14 +362,4 @@ function columnar(jobs: Job[], candidate: LoadedVersion): ShadowBatch {
     const kept: ShadowIds = { requestId: ids.requestId.filter((_, i) => keep[i]), entityId: ids.entityId.filter((_, i) => keep[i]), at: ids.at.filter((_, i) => keep[i]) };
     return { ids: kept, table: rowsToTable(rows.filter((_, i) => keep[i]), features), rejected };
   }
-}
-
-function byCandidate(jobs: Job[]): Job[][] {
-  const groups = new Map<LoadedVersion, Job[]>();
-  for (const job of jobs) {
-    const group = groups.get(job.candidate);
-    if (group) group.push(job);
-    else groups.set(job.candidate, [job]);
-  }
-  return [...groups.values()];
 }
