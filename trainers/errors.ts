@@ -12,7 +12,8 @@ export class TrainerError extends Error {
   constructor(
     readonly kind: TrainerErrorKind,
     message: string,
-    readonly details: { exitCode?: number | null; signal?: string | null; stderrTail?: string[] } = {},
+    /** `spawnCode`: the errno code of a command that could not start (ENOENT, EACCES, …). */
+    readonly details: { exitCode?: number | null; signal?: string | null; stderrTail?: string[]; spawnCode?: string } = {},
   ) {
     super(message);
   }

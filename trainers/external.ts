@@ -77,7 +77,10 @@ function failureFor(outcome: RunOutcome, commandText: string, timeoutMs: number)
   const details = { stderrTail: outcome.stderrTail, ...('exitCode' in outcome ? { exitCode: outcome.exitCode, signal: outcome.signal } : {}) };
   switch (outcome.kind) {
     case 'spawn_failed':
-      return new TrainerError('spawn', `could not start the trainer \`${commandText}\`: ${outcome.error.message}. Check the command and its PATH.`, details);
+      return new TrainerError('spawn', `could not start the trainer \`${commandText}\`: ${outcome.error.message}. Check the command and its PATH.`, {
+        ...details,
+        spawnCode: (outcome.error as NodeJS.ErrnoException).code,
+      });
     case 'timeout':
       return new TrainerError('timeout', `the trainer \`${commandText}\` ran longer than ${timeoutMs} ms and was killed with its process group.${stderrSection(outcome.stderrTail)}`, details);
     case 'aborted':

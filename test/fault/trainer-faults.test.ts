@@ -3,8 +3,11 @@
  * (`trainer: { kind: external, command: [...], timeout: 10s }`). The trainers are tiny shell and
  * node programs that speak the protocol's command line and then hang, crash or write garbage;
  * what is under test is Ratchet's handling of them. What must be kept:
- *   - a hanging trainer: the run ends failed with a timeout reason naming the limit, and its
- *     process group is gone (no trainer process outlives the run);
+ *   - a hanging trainer: the run ends failed after one attempt (a retry would hang as long
+ *     again) with a timeout reason naming the limit, and its process group is gone (no trainer
+ *     process outlives the run);
+ *   - a trainer command that does not exist: the run fails at once (one attempt) naming the
+ *     command and the fix;
  *   - a crashing trainer (exit 1): the run ends failed with the trainer's stderr in the error,
  *     after the training retries;
  *   - a trainer that writes an invalid model.onnx: the run fails at once (one attempt, no
@@ -96,10 +99,10 @@ async function processesWith(marker: string): Promise<number[]> {
   return pids;
 }
 
-test('hanging, crashing and garbage-writing trainers fail their runs with the reason, registering nothing', async () => {
+test('hanging, crashing, missing and garbage-writing trainers fail their runs with the reason, registering nothing', async () => {
   const started = Date.now();
   const hangMarker = `ratchet-fault-hang-${taskQueue}`;
-  // The three runs go at once: the hang's retries dominate the wall time.
+  // The runs go at once: the crash's retries dominate the wall time.
   const hang = await start('hang', ['sh', '-c', 'echo "training forever"; while :; do sleep 1; done', hangMarker]);
   const crash = await start('crash', [
     'sh',
@@ -107,6 +110,7 @@ test('hanging, crashing and garbage-writing trainers fail their runs with the re
     'echo "reading the training split" >&2; echo "ValueError: could not convert string to float: n/a (column income)" >&2; exit 1',
     'crash',
   ]);
+  const missing = await start('missing', ['/nonexistent/ratchet-trainer', '--epochs', '3']);
   // Parses --out like a real trainer, writes a model.onnx that is not ONNX and a valid meta.json, exits 0.
   const garbage = await start('garbage', [
     process.execPath,
@@ -130,6 +134,14 @@ test('hanging, crashing and garbage-writing trainers fail their runs with the re
   assert.match(g.cli.error ?? '', /model\.onnx is not a usable model/);
   await assertNothingRegistered(garbage);
 
+  // Missing command: at once, one attempt, naming the command and the fix.
+  const m = await failure(missing);
+  assert.match(m.cause, /could not start the trainer `\/nonexistent\/ratchet-trainer --epochs 3`: .*ENOENT.*Check the command and its PATH/);
+  assert.equal(m.attempts, 1, 'a command that cannot start is not retried');
+  assert.equal(m.status.stage, 'failed');
+  assert.equal(m.cli.error, m.cause);
+  await assertNothingRegistered(missing);
+
   // Crash: retried, then failed with its stderr.
   const c = await failure(crash);
   const crashMs = Date.now() - started;
@@ -142,15 +154,16 @@ test('hanging, crashing and garbage-writing trainers fail their runs with the re
   assert.match(c.cli.error ?? '', /ValueError: could not convert string to float/);
   await assertNothingRegistered(crash);
 
-  // Hang: killed at the limit on every attempt; the run fails with a timeout.
+  // Hang: killed at the limit, not retried; the run fails with a timeout.
   const h = await failure(hang);
   const hangMs = Date.now() - started;
   assert.match(h.cause, /the trainer `sh -c .*` ran longer than 10000 ms and was killed with its process group/, `the trainer's timeout, naming the limit: ${h.cause}`);
+  assert.equal(h.attempts, 1, 'a trainer over its time limit is not retried');
   assert.equal(h.status.stage, 'failed');
   assert.equal(h.status.error, h.cause);
   assert.equal(h.cli.error, h.cause);
   await assertNothingRegistered(hang);
-  // Every attempt's trainer was killed with its process group (SIGTERM, then SIGKILL).
+  // The trainer was killed with its process group (SIGTERM, then SIGKILL).
   for (let i = 0; i < 50 && (await processesWith(hangMarker)).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
   assert.deepEqual(await processesWith(hangMarker), [], 'no hung trainer process outlives its run');
 
