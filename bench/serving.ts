@@ -21,9 +21,10 @@
  *
  * Every server runs for the whole benchmark and the configurations take turns in short rounds at
  * each concurrency, so a neighbour's load on a shared machine falls on all of them alike rather
- * than on whichever happened to run at that moment.
+ * than on whichever happened to run at that moment. Ratios print the pooled value and their range
+ * over the rounds, which shows how much of a difference is the machine's noise.
  *
- * Options: --seconds N measured per point (default 2), --rounds N turns per point (default 2),
+ * Options: --seconds N measured per point (default 4), --rounds N turns per point (default 4),
  * --quick (fewer points, 1 s each).
  */
 import { promises as fs } from 'node:fs';
@@ -45,8 +46,8 @@ import { Samples, summarize } from './lib/stats';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: flags } = parseArgs({ options: { seconds: { type: 'string' }, rounds: { type: 'string' }, quick: { type: 'boolean' } } });
-const SECONDS = Number(flags.seconds ?? (flags.quick ? 1 : 2));
-const ROUNDS = Number(flags.rounds ?? 2);
+const SECONDS = Number(flags.seconds ?? (flags.quick ? 1 : 4));
+const ROUNDS = Number(flags.rounds ?? (flags.quick ? 2 : 4));
 const CONCURRENCIES = flags.quick ? [1, 32] : [1, 8, 16, 32, 64];
 const LOG_COST_AT = flags.quick ? [32] : [1, 32];
 const RATE = 2000;
@@ -158,6 +159,7 @@ async function main(): Promise<void> {
     ];
 
     const results = new Map<string, LoadResult>();
+    const rounds = new Map<string, LoadResult[]>();
     const cpu = new Map<string, CpuPerRequest>();
     const key = (name: ConfigName, c: number) => `${name}@${c}`;
     for (const c of CONCURRENCIES) {
@@ -179,6 +181,7 @@ async function main(): Promise<void> {
       for (const [name, list] of runs) {
         const merged = mergeResults(list);
         results.set(key(name, c), merged);
+        rounds.set(key(name, c), list);
         process.stderr.write(`  c=${String(c).padEnd(3)} ${name.padEnd(22)} ${fmt(merged.throughput, 0).padStart(7)} req/s  p50 ${fmt(merged.p50, 3)}  p99 ${fmt(merged.p99, 3)} ms${merged.errors ? `  ${merged.errors} errors` : ''}\n`);
       }
     }
@@ -199,7 +202,7 @@ async function main(): Promise<void> {
       { config: 'default worker (serving, shadow, fixed rate)', ...(await countLogged(logDirs.default)), expected: acked(['serving']) + 2 * acked(['shadow']) + fixedRate.acknowledged + 2 * fixedRateShadow.acknowledged },
       { config: 'batching-off worker', ...(await countLogged(logDirs.unbatched)), expected: acked(['serving, batching off']) },
     ];
-    report(configs, results, cpu, key, model, { plain: fixedRate, shadow: fixedRateShadow }, logChecks);
+    report(configs, results, rounds, cpu, key, model, { plain: fixedRate, shadow: fixedRateShadow }, logChecks);
     process.stderr.write(`\ntotal ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
   } finally {
     await Promise.allSettled([...children.values()].map((c) => c.stop()));
@@ -218,6 +221,7 @@ function signed(n: number): string {
 function report(
   configs: Config[],
   results: Map<string, LoadResult>,
+  rounds: Map<string, LoadResult[]>,
   cpu: Map<string, CpuPerRequest>,
   key: (name: ConfigName, c: number) => string,
   model: { callsPerSecond: number; p50: number; p99: number },
@@ -238,17 +242,24 @@ function report(
   lines.push(`| (c) OnnxModel.scoreRows, 1 row, in process | 1 | ${fmt(model.callsPerSecond, 0)} | ${fmt(model.p50, 3)} | ${fmt(model.p99, 3)} | 0 |`);
 
   lines.push('', '| ratio | concurrency | value | goal |', '|---|---|---|---|');
-  const ratio = (label: string, a: ConfigName, b: ConfigName, f: (x: LoadResult, y: LoadResult) => string, goal: string, at = CONCURRENCIES) => {
+  /** The pooled value of `value` over all rounds, and its range over the rounds taken pairwise. */
+  const ratio = (label: string, a: ConfigName, b: ConfigName, value: (x: LoadResult, y: LoadResult) => number, format: (v: number) => string, goal: string, at = CONCURRENCIES) => {
     for (const c of at) {
       const x = get(a, c);
       const y = get(b, c);
-      if (x && y) lines.push(`| ${label} | ${c} | ${f(x, y)} | ${goal} |`);
+      if (!x || !y) continue;
+      const ys = rounds.get(key(b, c)) ?? [];
+      const perRound = (rounds.get(key(a, c)) ?? []).map((r, i) => value(r, ys[i]!));
+      const range = perRound.length > 1 ? ` (rounds ${format(Math.min(...perRound))} to ${format(Math.max(...perRound))})` : '';
+      lines.push(`| ${label} | ${c} | ${format(value(x, y))}${range} | ${goal} |`);
     }
   };
-  ratio('serving / bare throughput', 'serving', 'bare', (x, y) => `${fmt((100 * x.throughput) / y.throughput, 0)} %`, '≥ 50 %');
-  ratio('the model call alone: bare + model / bare throughput', 'bare + model', 'bare', (x, y) => `${fmt((100 * x.throughput) / y.throughput, 0)} %`, '');
-  ratio("Ratchet's machinery: serving / (bare + model) throughput", 'serving', 'bare + model', (x, y) => `${fmt((100 * x.throughput) / y.throughput, 0)} %`, '');
-  ratio('shadow cost at saturation: 1 − shadow / serving throughput', 'shadow', 'serving', (x, y) => `${fmt(100 * (1 - x.throughput / y.throughput), 1)} %`, '< 10 %');
+  const percent = (digits: number) => (v: number) => `${fmt(v, digits)} %`;
+  const share = (x: LoadResult, y: LoadResult) => (100 * x.throughput) / y.throughput;
+  ratio('serving / bare throughput', 'serving', 'bare', share, percent(0), '≥ 50 %');
+  ratio('the model call alone: bare + model / bare throughput', 'bare + model', 'bare', share, percent(0), '');
+  ratio("Ratchet's machinery: serving / (bare + model) throughput", 'serving', 'bare + model', share, percent(0), '');
+  ratio('shadow cost at saturation: 1 − shadow / serving throughput', 'shadow', 'serving', (x, y) => 100 - share(x, y), percent(1), '< 10 %');
   for (const c of CONCURRENCIES) {
     const plain = cpu.get(key('serving', c));
     const shadow = cpu.get(key('shadow', c));
@@ -257,9 +268,9 @@ function report(
   }
   lines.push(`| shadow cost on the response path: p50 shadow / serving at ${RATE} req/s | open | ${fmt(fixed.shadow.p50 / fixedRate.p50, 2)} | < 1.10 |`);
   lines.push(`| shadow cost on the response path: p99 shadow / serving at ${RATE} req/s | open | ${fmt(fixed.shadow.p99 / fixedRate.p99, 2)} | < 1.10 |`);
-  ratio('log cost: 1 − log on / log off throughput', 'serving', 'serving, log off', (x, y) => `${fmt(100 * (1 - x.throughput / y.throughput), 1)} %`, 'small', LOG_COST_AT);
-  ratio('batching on / off: throughput', 'serving', 'serving, batching off', (x, y) => fmt(x.throughput / y.throughput, 2), '> 1 under concurrency, ≥ 0.9 at 1');
-  ratio('batching on / off: p50 latency', 'serving', 'serving, batching off', (x, y) => fmt(x.p50 / y.p50, 2), '');
+  ratio('log cost: 1 − log on / log off throughput', 'serving', 'serving, log off', (x, y) => 100 - share(x, y), percent(1), 'small', LOG_COST_AT);
+  ratio('batching on / off: throughput', 'serving', 'serving, batching off', (x, y) => x.throughput / y.throughput, (v) => fmt(v, 2), '> 1 under concurrency, ≥ 0.9 at 1');
+  ratio('batching on / off: p50 latency', 'serving', 'serving, batching off', (x, y) => x.p50 / y.p50, (v) => fmt(v, 2), '');
   lines.push(`| p99 at a fixed ${RATE} req/s | open | ${fmt(fixedRate.p99, 3)} ms | < 5 ms |`);
   const single = get('serving', 1);
   if (single) lines.push(`| the model's share of a sequential request: (c) p50 / serving p50 | 1 | ${fmt((100 * model.p50) / single.p50, 1)} % | |`);
