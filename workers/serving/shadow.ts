@@ -127,9 +127,9 @@ export class ShadowScorer {
 
   /**
    * The candidate stays referenced from now (the caller's view is current in this tick) until the
-   * thread has scored the rows: the first row queued for it takes the reference its batch holds. `requestIds[i]` is the id row i is logged under; `at`
-   * the request's time (epoch ms); `validated`: the rows already passed a validator identical to
-   * the candidate's.
+   * thread has scored the rows: the first row queued for it takes the reference its batch holds.
+   * `requestIds[i]` is the id row i is logged under; `at` the request's time (epoch ms);
+   * `validated`: the rows already passed a validator identical to the candidate's.
    */
   submit(model: string, candidate: LoadedVersion, rows: PredictRow[], requestIds: string[], at: number, validated = false): void {
     if (this.closing || this.queuedRows + this.inFlightRows() + rows.length > this.maxQueuedRows) {
