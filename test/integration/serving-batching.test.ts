@@ -1,7 +1,8 @@
 /**
  * Micro-batching never changes a result: concurrent single rows scored together in one
- * onnxruntime call get the scores they get alone, a lone row waits one loop turn only, and a row the
- * model refuses fails only its own request. Then the same over HTTP, batching on vs off.
+ * onnxruntime call get the scores they get alone, a lone row waits one loop turn only, a batch
+ * stays open while rows keep joining it (up to maxTurns), and a row the model refuses fails only
+ * its own request. Then the same over HTTP, batching on vs off.
  *
  * "The same" is to float32 resolution: the models compute in float32, and onnxruntime's batched
  * kernels (vectorised sigmoid, blocked GEMM) differ from its one-row path by up to 2^-23 ≈ 1.19e-7
@@ -65,6 +66,37 @@ describe('MicroBatcher over a real model', () => {
     assert.ok(Math.abs((await pending) - reference[3]) <= TOLERANCE);
   });
 
+  const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  it('keeps a batch open while rows keep joining it, and sends it at the first turn that brings none', async () => {
+    const batches: number[] = [];
+    const batcher = new MicroBatcher((r) => model.scoreRows(r), { onBatch: (n) => batches.push(n) });
+    // Rows arriving over two turns, as a busy loop reads them from its connections.
+    const pending = [batcher.score(input[0]), batcher.score(input[1])];
+    await nextTurn();
+    assert.deepEqual(batches, [], 'a row joined in its first turn: the batch stays open');
+    pending.push(batcher.score(input[2]));
+    await nextTurn();
+    assert.deepEqual(batches, [], 'another joined: still open');
+    await nextTurn();
+    assert.deepEqual(batches, [3], 'a turn that brought no row sends it');
+    const scores = await Promise.all(pending);
+    scores.forEach((s, i) => assert.ok(Math.abs(s - reference[i]) <= TOLERANCE, `row ${i}`));
+  });
+
+  it('sends a batch after maxTurns turns even while rows keep coming', async () => {
+    const batches: number[] = [];
+    const batcher = new MicroBatcher((r) => model.scoreRows(r), { maxTurns: 3, onBatch: (n) => batches.push(n) });
+    const pending = [batcher.score(input[0])];
+    for (let turn = 1; turn <= 6; turn++) {
+      pending.push(batcher.score(input[turn]));
+      await nextTurn();
+    }
+    await Promise.all(pending);
+    assert.equal(batches[0], 4, `the first batch left after its third turn with the 4 rows that came by then: ${batches.join(',')}`);
+    assert.equal(batches.reduce((a, b) => a + b, 0), 7);
+  });
+
   it('dispatches a full batch at once, without waiting for the turn to end', () => {
     const batches: number[] = [];
     const batcher = new MicroBatcher((r) => model.scoreRows(r), { maxRows: 4, onBatch: (n) => batches.push(n) });
@@ -92,6 +124,7 @@ describe('MicroBatcher over a real model', () => {
   it('refuses settings that cannot work', () => {
     assert.throws(() => new MicroBatcher(async () => new Float64Array(0), { maxRows: 0 }), /maxRows/);
     assert.throws(() => new MicroBatcher(async () => new Float64Array(0), { maxWaitUs: -1 }), /maxWaitUs/);
+    assert.throws(() => new MicroBatcher(async () => new Float64Array(0), { maxTurns: 0 }), /maxTurns/);
   });
 });
 
