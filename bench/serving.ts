@@ -249,7 +249,8 @@ function report(
       const y = get(b, c);
       if (!x || !y) continue;
       const ys = rounds.get(key(b, c)) ?? [];
-      const perRound = (rounds.get(key(a, c)) ?? []).map((r, i) => value(r, ys[i]!));
+      // A round without a successful request has no ratio: it is left out of the range.
+      const perRound = (rounds.get(key(a, c)) ?? []).map((r, i) => value(r, ys[i]!)).filter(Number.isFinite);
       const range = perRound.length > 1 ? ` (rounds ${format(Math.min(...perRound))} to ${format(Math.max(...perRound))})` : '';
       lines.push(`| ${label} | ${c} | ${format(value(x, y))}${range} | ${goal} |`);
     }

@@ -10,7 +10,7 @@
  * with a TrainerError of kind "invalid_output" (retrying would reproduce it).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { FeatureSpec } from '../core/types';
@@ -143,6 +143,10 @@ function checkInput(input: ExternalTrainInput): void {
 
 export async function trainExternal(input: ExternalTrainInput): Promise<TrainResult> {
   checkInput(input);
+  // Node reports a missing working directory as the command's ENOENT: say which it is.
+  if (input.cwd !== undefined && !(await stat(input.cwd).then((s) => s.isDirectory(), () => false))) {
+    throw new TrainerError('invalid_input', `external trainer: its working directory ${input.cwd} (trainer.cwd) is not a directory: fix trainer.cwd in the model's config`);
+  }
   if (input.signal?.aborted) throw new TrainerError('aborted', `the trainer \`${describeCommand(input.command)}\` was cancelled before it started`);
   const outDir = path.resolve(input.outDir);
   const modelPath = path.join(outDir, 'model.onnx');

@@ -236,4 +236,8 @@ test('a command that cannot start and bad arguments are refused clearly', async 
   await assert.rejects(scripted('x', { command: ['/nonexistent/trainer'] }), (err: unknown) => err instanceof TrainerError && err.kind === 'spawn' && /ENOENT/.test(err.message));
   await assert.rejects(scripted('x', { command: [] }), (err: unknown) => err instanceof TrainerError && err.kind === 'invalid_input');
   await assert.rejects(scripted('x', { timeoutMs: 0 }), /timeoutMs must be a positive number/);
+  // Node would report a missing working directory as the command's ENOENT.
+  await assert.rejects(scripted('x', { command: ['true'], cwd: path.join(root, 'no-such-dir') }), (err: unknown) => {
+    return err instanceof TrainerError && err.kind === 'invalid_input' && err.message.includes(`working directory ${path.join(root, 'no-such-dir')} (trainer.cwd) is not a directory`);
+  });
 });
