@@ -40,8 +40,8 @@ export function createTrainingActivities({ paths }: ActivityDeps) {
     try {
       result = await train(ctx, outDir, config, split);
     } catch (err) {
-      const failure = err instanceof TrainerError ? nonRetryableType(err) : null;
-      if (failure) throw ApplicationFailure.nonRetryable((err as TrainerError).message, failure);
+      const failure = err instanceof TrainerError && nonRetryableType(err);
+      if (failure) throw ApplicationFailure.nonRetryable(err.message, failure);
       throw err;
     }
     return {
