@@ -10,6 +10,7 @@ import { runPlan } from '../../validation/bootstrap-pool';
 import { Arena, instantiateKernel } from '../../validation/kernel';
 import { maskFor, Rng } from '../../validation/rng';
 import { ACCUMULATORS, METRIC_COUNT, metricsFromAccumulators, prepareScores, scanTrack, shared, trackOf } from '../../validation/scored';
+import { tiedScores } from '../helpers/tied-scores';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
@@ -34,18 +35,7 @@ function referenceOutput(targets: BootstrapTarget[], rowCount: number, replicate
 }
 
 /** Ties, a rare positive class, slices of several sizes (one of them one-class), a baseline in another order. */
-function data(n: number, seed: number) {
-  const rng = new Rng(seed);
-  const labels = new Float64Array(n);
-  const scores = new Float64Array(n);
-  const baseline = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    labels[i] = rng.nextFloat() < 0.15 ? 1 : 0;
-    scores[i] = Math.round(Math.min(1, Math.max(0, 0.3 + 0.3 * labels[i]! + 0.2 * rng.nextNormal())) * 20) / 20;
-    baseline[i] = Math.min(1, Math.max(0, 0.35 + 0.2 * labels[i]! + 0.25 * rng.nextNormal()));
-  }
-  return { labels, scores, baseline };
-}
+const data = (n: number, seed: number) => tiedScores(n, seed, { positiveRate: 0.15, scoreSteps: 20 });
 
 function sameBits(actual: Float64Array, expected: Float64Array): void {
   assert.equal(actual.length, expected.length);

@@ -16,24 +16,14 @@ import { Rng } from '../../validation/rng';
 import { prepareScores } from '../../validation/scored';
 import { argsortDescending } from '../../validation/sort';
 import { METRIC_NAMES } from '../../validation/types';
+import { tiedScores } from '../helpers/tied-scores';
 
 function gather(values: Float64Array, indices: Uint32Array): Float64Array {
   return Float64Array.from(indices, (i) => values[i]!);
 }
 
 /** Small data with ties and few positives, so that some resamples hold one class. */
-function smallData(n: number, seed: number) {
-  const rng = new Rng(seed);
-  const labels = new Float64Array(n);
-  const scores = new Float64Array(n);
-  const baseline = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    labels[i] = rng.nextFloat() < 0.12 ? 1 : 0;
-    scores[i] = Math.round(Math.min(1, Math.max(0, 0.3 + 0.3 * labels[i]! + 0.2 * rng.nextNormal())) * 10) / 10;
-    baseline[i] = Math.min(1, Math.max(0, 0.35 + 0.2 * labels[i]! + 0.25 * rng.nextNormal()));
-  }
-  return { labels, scores, baseline };
-}
+const smallData = (n: number, seed: number) => tiedScores(n, seed, { positiveRate: 0.12, scoreSteps: 10 });
 
 describe('rng', () => {
   it('xoshiro128** reproduces the reference output from state (1, 2, 3, 4)', () => {
