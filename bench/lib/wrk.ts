@@ -1,0 +1,143 @@
+/**
+ * wrk (github.com/wg/wrk; Debian's package `wrk`) as the closed-loop load generator.
+ *
+ * Why not the Node generator (load.ts) for saturation points: on a 2-core machine the generator
+ * shares the cores with the server under test, and node:http spends ~30 µs of CPU per request,
+ * more than the bare Fastify route itself (~22 µs): the "ceiling" it measured was the generator's,
+ * not the route's, and every microsecond it burned was taken from the server's side threads (the
+ * prediction log's and the shadow scorer's). wrk, in C on one thread, spends ~10 µs per request
+ * (measured against the bare route: 9.7 µs at 8 connections, node:http 32.9 µs).
+ *
+ * A Lua script cycles through the same request bodies as the Node generator and, when the run
+ * ends, prints the complete latency histogram (µs, value and count) and the error counts, so runs
+ * pool into one LoadResult exactly as the Node generator's do. The latencies are the raw ones:
+ * wrk's own coordinated-omission correction is taken back out (see withoutCorrection).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { LoadResult, Target } from './load';
+import { summarize } from './stats';
+
+/** The wrk binary on PATH, or null. (`wrk --version` prints its usage and exits 1: only ENOENT means absent.) */
+export function findWrk(): string | null {
+  const probe = spawnSync('wrk', ['--version'], { encoding: 'utf8' });
+  return probe.error ? null : 'wrk';
+}
+
+/**
+ * The Lua script: requests are formatted once, when wrk's thread starts (wrk.format), so sending
+ * one costs a table lookup; done() prints the result block parseWrkResult reads.
+ */
+export function wrkScript(bodies: readonly Buffer[]): string {
+  // Lua long strings take the JSON verbatim, without escapes; only "]=]" would end one early.
+  const list = bodies.map((b) => {
+    const text = b.toString('utf8');
+    if (text.includes(']=]')) throw new Error('wrk script: a request body contains "]=]"');
+    return `[=[${text}]=]`;
+  });
+  return `local bodies = {${list.join(',\n')}}
+local requests = {}
+local next = 0
+init = function(args)
+  for k, body in ipairs(bodies) do
+    requests[k] = wrk.format("POST", nil, { ["Content-Type"] = "application/json" }, body)
+  end
+end
+request = function()
+  next = next % #requests + 1
+  return requests[next]
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("ratchet-wrk requests=%d duration_us=%d connect=%d read=%d write=%d status=%d timeout=%d\\n",
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout))
+  for i = 1, #latency do
+    local value, count = latency(i)
+    io.write(string.format("ratchet-wrk-latency %d %d\\n", value, count))
+  end
+end
+`;
+}
+
+/**
+ * wrk's result block as a LoadResult: latencies in ms (each histogram value repeated by its
+ * count), throughput of successful responses over the measured `seconds`. A response with status
+ * 400 or above and a socket error both count as errors; every other completed response was
+ * acknowledged.
+ */
+export function parseWrkResult(stdout: string, seconds: number, connections: number): LoadResult {
+  const head = /^ratchet-wrk requests=(\d+) duration_us=(\d+) connect=(\d+) read=(\d+) write=(\d+) status=(\d+) timeout=(\d+)$/m.exec(stdout);
+  if (!head) throw new Error(`wrk printed no result block (was the script's done() run?):\n${stdout.slice(0, 2000)}`);
+  const [requests, durationUs, connect, read, write, status, timeout] = head.slice(1).map(Number);
+  const printed = new Map<number, number>();
+  for (const m of stdout.matchAll(/^ratchet-wrk-latency (\d+) (\d+)$/gm)) printed.set(Number(m[1]), Number(m[2]));
+  // wrk's interval per connection, in its integer arithmetic (src/wrk.c).
+  const perConnection = Math.floor(requests / connections);
+  const histogram = perConnection > 0 ? withoutCorrection(printed, Math.floor(durationUs / perConnection)) : printed;
+  const latencies = new Float64Array([...histogram.values()].reduce((a, b) => a + b, 0));
+  let offset = 0;
+  for (const [us, count] of [...histogram].sort((a, b) => a[0] - b[0])) {
+    latencies.fill(us / 1000, offset, offset + count);
+    offset += count;
+  }
+  const errors = status + connect + read + write + timeout;
+  const ok = requests - status;
+  // wrk's histogram holds every completed response, error statuses included (it does not tell them apart).
+  return { ...summarize(latencies), latencies, seconds, ok, acknowledged: ok, errors, throughput: ok / seconds };
+}
+
+/**
+ * wrk "corrects" closed-loop latencies for coordinated omission before done() sees them
+ * (stats_correct, src/stats.c): each recorded latency n ≥ 2e, e being the mean interval per
+ * connection, has its count added again at n − e, n − 2e, … while that stays above e. Those
+ * synthetic samples model an open loop this benchmark does not run, and the Node generator reports
+ * raw latencies, so they come back out. Additions only flow downwards, by multiples of e, and wrk
+ * reads each source count before anything is added to it, so from the top down every value's own
+ * count is its printed count minus the own counts of n + e, n + 2e, ….
+ */
+export function withoutCorrection(printed: ReadonlyMap<number, number>, e: number): Map<number, number> {
+  if (!(e >= 1)) return new Map(printed);
+  const own = new Map<number, number>();
+  const top = Math.max(...printed.keys());
+  for (const n of [...printed.keys()].sort((a, b) => b - a)) {
+    let count = printed.get(n)!;
+    if (n > e) for (let source = n + e; source <= top; source += e) count -= own.get(source) ?? 0;
+    if (count > 0) own.set(n, count);
+  }
+  return own;
+}
+
+export interface WrkOptions {
+  /** Where the run's Lua script is written (and removed after). */
+  scriptDir: string;
+  wrk?: string;
+}
+
+/**
+ * `concurrency` connections on one wrk thread for `seconds` (whole seconds: wrk's unit). wrk has
+ * no warm-up of its own: a caller that wants one runs it first.
+ */
+export async function wrkClosedLoop(target: Target, concurrency: number, seconds: number, options: WrkOptions): Promise<LoadResult> {
+  if (!Number.isInteger(seconds) || seconds < 1) throw new Error(`wrk runs whole seconds: ${seconds} s per run (set --seconds to a multiple of --rounds)`);
+  const script = path.join(options.scriptDir, `ratchet-wrk-${randomBytes(6).toString('hex')}.lua`);
+  await fs.writeFile(script, wrkScript(target.bodies));
+  try {
+    return parseWrkResult(await runWrk(options.wrk ?? 'wrk', concurrency, seconds, script, `${target.url}${target.path}`), seconds, concurrency);
+  } finally {
+    await fs.rm(script, { force: true });
+  }
+}
+
+function runWrk(wrk: string, concurrency: number, seconds: number, script: string, url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(wrk, ['-t1', `-c${concurrency}`, `-d${seconds}s`, '--timeout', '5s', '-s', script, url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`wrk exited ${code}: ${stderr || stdout}`))));
+  });
+}
