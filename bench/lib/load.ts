@@ -142,14 +142,15 @@ export function mergeResults(runs: LoadResult[]): LoadResult {
     offset += r.latencies.length;
   }
   const seconds = runs.reduce((n, r) => n + r.seconds, 0);
-  const summary = summarize(latencies);
+  // Successful responses, not latencies: wrk's latencies include error responses (bench/lib/wrk.ts).
+  const ok = runs.reduce((n, r) => n + r.ok, 0);
   return {
-    ...summary,
+    ...summarize(latencies),
     latencies,
     seconds,
-    ok: summary.count,
+    ok,
     acknowledged: runs.reduce((n, r) => n + r.acknowledged, 0),
     errors: runs.reduce((n, r) => n + r.errors, 0),
-    throughput: summary.count / seconds,
+    throughput: ok / seconds,
   };
 }

@@ -28,28 +28,31 @@ export function findWrk(): string | null {
 
 /**
  * The Lua script: requests are formatted once, when wrk's thread starts (wrk.format), so sending
- * one costs a table lookup; done() prints the result block parseWrkResult reads.
+ * one costs a Lua call and a copy; done() prints the result block parseWrkResult reads. (done()
+ * lists the histogram with wrk's stats_value_at, a scan per value: fine for the few thousand
+ * distinct latencies of a run, slow for runs with a tail of hundreds of milliseconds.)
  */
 export function wrkScript(bodies: readonly Buffer[]): string {
-  // Lua long strings take the JSON verbatim, without escapes; only "]=]" would end one early.
+  // Lua long strings take JSON text as it is (no escapes; they would only drop a leading newline
+  // and turn CR into LF, which JSON.stringify never writes); only "]=]" would end one early.
   const list = bodies.map((b) => {
     const text = b.toString('utf8');
     if (text.includes(']=]')) throw new Error('wrk script: a request body contains "]=]"');
     return `[=[${text}]=]`;
   });
   return `local bodies = {${list.join(',\n')}}
-local requests = {}
-local next = 0
+local formatted = {}
+local turn = 0
 init = function(args)
   for k, body in ipairs(bodies) do
-    requests[k] = wrk.format("POST", nil, { ["Content-Type"] = "application/json" }, body)
+    formatted[k] = wrk.format("POST", nil, { ["Content-Type"] = "application/json" }, body)
   end
 end
 request = function()
-  next = next % #requests + 1
-  return requests[next]
+  turn = turn % #formatted + 1
+  return formatted[turn]
 end
-done = function(summary, latency, requests)
+done = function(summary, latency, perThread)
   local e = summary.errors
   io.write(string.format("ratchet-wrk requests=%d duration_us=%d connect=%d read=%d write=%d status=%d timeout=%d\\n",
     summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout))
@@ -63,11 +66,13 @@ end
 
 /**
  * wrk's result block as a LoadResult: latencies in ms (each histogram value repeated by its
- * count), throughput of successful responses over the measured `seconds`. A response with status
- * 400 or above and a socket error both count as errors; every other completed response was
- * acknowledged.
+ * count), throughput of successful responses over the time wrk actually ran (it stops at its next
+ * 100 ms tick: a "1 s" run lasts 1.00-1.10 s). A response with status 400 or above, one slower
+ * than the timeout, and a socket error count as errors; every other completed response was
+ * acknowledged. Unlike the Node generator's, the latencies include error responses: wrk's
+ * histogram does not tell them apart.
  */
-export function parseWrkResult(stdout: string, seconds: number, connections: number): LoadResult {
+export function parseWrkResult(stdout: string, connections: number): LoadResult {
   const head = /^ratchet-wrk requests=(\d+) duration_us=(\d+) connect=(\d+) read=(\d+) write=(\d+) status=(\d+) timeout=(\d+)$/m.exec(stdout);
   if (!head) throw new Error(`wrk printed no result block (was the script's done() run?):\n${stdout.slice(0, 2000)}`);
   const [requests, durationUs, connect, read, write, status, timeout] = head.slice(1).map(Number);
@@ -76,15 +81,20 @@ export function parseWrkResult(stdout: string, seconds: number, connections: num
   // wrk's interval per connection, in its integer arithmetic (src/wrk.c).
   const perConnection = Math.floor(requests / connections);
   const histogram = perConnection > 0 ? withoutCorrection(printed, Math.floor(durationUs / perConnection)) : printed;
-  const latencies = new Float64Array([...histogram.values()].reduce((a, b) => a + b, 0));
+  const timed = [...histogram.values()].reduce((a, b) => a + b, 0);
+  // wrk times every completed response except those past the timeout: anything else means the reversal did not undo wrk's correction.
+  if (timed !== requests - timeout) {
+    throw new Error(`wrk's latency histogram holds ${timed} responses after its correction was taken out, not ${requests - timeout}: output truncated, or a wrk whose correction differs from 4.1's`);
+  }
+  const latencies = new Float64Array(timed);
   let offset = 0;
   for (const [us, count] of [...histogram].sort((a, b) => a[0] - b[0])) {
     latencies.fill(us / 1000, offset, offset + count);
     offset += count;
   }
   const errors = status + connect + read + write + timeout;
-  const ok = requests - status;
-  // wrk's histogram holds every completed response, error statuses included (it does not tell them apart).
+  const ok = Math.max(0, requests - status - timeout);
+  const seconds = durationUs / 1e6;
   return { ...summarize(latencies), latencies, seconds, ok, acknowledged: ok, errors, throughput: ok / seconds };
 }
 
@@ -93,18 +103,16 @@ export function parseWrkResult(stdout: string, seconds: number, connections: num
  * (stats_correct, src/stats.c): each recorded latency n ≥ 2e, e being the mean interval per
  * connection, has its count added again at n − e, n − 2e, … while that stays above e. Those
  * synthetic samples model an open loop this benchmark does not run, and the Node generator reports
- * raw latencies, so they come back out. Additions only flow downwards, by multiples of e, and wrk
- * reads each source count before anything is added to it, so from the top down every value's own
- * count is its printed count minus the own counts of n + e, n + 2e, ….
+ * raw latencies, so they come back out. wrk reads each source count before anything is added to
+ * it, so for n > e the printed count is n's own plus the own counts of n + e, n + 2e, …, and that
+ * tail is exactly the printed count of n + e: own(n) = printed(n) − printed(n + e).
  */
 export function withoutCorrection(printed: ReadonlyMap<number, number>, e: number): Map<number, number> {
   if (!(e >= 1)) return new Map(printed);
   const own = new Map<number, number>();
-  const top = Math.max(...printed.keys());
-  for (const n of [...printed.keys()].sort((a, b) => b - a)) {
-    let count = printed.get(n)!;
-    if (n > e) for (let source = n + e; source <= top; source += e) count -= own.get(source) ?? 0;
-    if (count > 0) own.set(n, count);
+  for (const [n, count] of printed) {
+    const mine = n > e ? count - (printed.get(n + e) ?? 0) : count;
+    if (mine > 0) own.set(n, mine);
   }
   return own;
 }
@@ -124,7 +132,7 @@ export async function wrkClosedLoop(target: Target, concurrency: number, seconds
   const script = path.join(options.scriptDir, `ratchet-wrk-${randomBytes(6).toString('hex')}.lua`);
   await fs.writeFile(script, wrkScript(target.bodies));
   try {
-    return parseWrkResult(await runWrk(options.wrk ?? 'wrk', concurrency, seconds, script, `${target.url}${target.path}`), seconds, concurrency);
+    return parseWrkResult(await runWrk(options.wrk ?? 'wrk', concurrency, seconds, script, `${target.url}${target.path}`), concurrency);
   } finally {
     await fs.rm(script, { force: true });
   }
@@ -138,6 +146,7 @@ function runWrk(wrk: string, concurrency: number, seconds: number, script: strin
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`wrk exited ${code}: ${stderr || stdout}`))));
+    // 'close', not 'exit': the output streams may still hold data when the process has exited.
+    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`wrk exited ${code}: ${stderr || stdout}`))));
   });
 }

@@ -11,20 +11,21 @@ ratchet-wrk-latency 150 5
 ratchet-wrk-latency 4000 2
 `;
 
-test('the histogram becomes latencies in ms; status ≥ 400 and socket errors are errors', () => {
-  const r = parseWrkResult(printed, 2, 4);
+test('the histogram becomes latencies in ms; status ≥ 400 and socket errors are errors; time is what wrk ran', () => {
+  const r = parseWrkResult(printed, 4);
   assert.deepEqual(Array.from(r.latencies), [0.12, 0.12, 0.12, 0.15, 0.15, 0.15, 0.15, 0.15, 4, 4]);
   assert.equal(r.acknowledged, 8, 'completed minus error statuses');
   assert.equal(r.ok, 8);
   assert.equal(r.errors, 3, 'two error statuses and one read error');
-  assert.equal(r.throughput, 4);
+  assert.equal(r.seconds, 2.000123, 'wrk stops at its next tick, not at the second');
+  assert.equal(r.throughput, 8 / 2.000123);
   assert.equal(r.p50, 0.15);
   assert.equal(r.p99, 4);
   assert.equal(r.count, 10);
 });
 
 test('output without the result block is refused, quoting what wrk printed', () => {
-  assert.throws(() => parseWrkResult('unable to connect to 127.0.0.1:1 Connection refused\n', 1, 1), /no result block.*Connection refused/s);
+  assert.throws(() => parseWrkResult('unable to connect to 127.0.0.1:1 Connection refused\n', 1), /no result block.*Connection refused/s);
 });
 
 test('the script carries every body verbatim and refuses one it cannot quote', () => {
@@ -63,9 +64,19 @@ test("wrk's coordinated-omission correction is taken back out exactly", () => {
 });
 
 test('a parsed run holds one latency per completed response after the correction is removed', () => {
-  // 8 requests over 4 connections in 0.8 ms: e = 800 / 2 = 400 µs; the 1000 µs sample was copied to 600 µs.
-  const out = 'ratchet-wrk requests=8 duration_us=800 connect=0 read=0 write=0 status=0 timeout=0\n' +
-    'ratchet-wrk-latency 100 7\nratchet-wrk-latency 600 1\nratchet-wrk-latency 1000 1\n';
-  const r = parseWrkResult(out, 1, 4);
-  assert.deepEqual(Array.from(r.latencies), [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 1]);
+  // 9 requests over 4 connections in 0.8 ms: wrk's integer arithmetic gives e = 800 / (9 / 4 = 2) =
+  // 400 µs (not 800 / 2.25 = 355), so the 1000 µs sample was copied to 600 µs and nowhere else.
+  const out = 'ratchet-wrk requests=9 duration_us=800 connect=0 read=0 write=0 status=0 timeout=0\n' +
+    'ratchet-wrk-latency 100 8\nratchet-wrk-latency 600 1\nratchet-wrk-latency 1000 1\n';
+  const r = parseWrkResult(out, 4);
+  assert.deepEqual(Array.from(r.latencies), [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 1]);
+});
+
+test('responses past the timeout are errors, not latencies; a histogram that does not add up is refused', () => {
+  const head = (requests: number, timeout: number) => `ratchet-wrk requests=${requests} duration_us=1000000 connect=0 read=0 write=0 status=0 timeout=${timeout}\n`;
+  const r = parseWrkResult(head(5, 1) + 'ratchet-wrk-latency 100 4\n', 1);
+  assert.equal(r.ok, 4);
+  assert.equal(r.errors, 1);
+  assert.equal(r.latencies.length, 4);
+  assert.throws(() => parseWrkResult(head(5, 0) + 'ratchet-wrk-latency 100 4\n', 1), /holds 4 responses .* not 5/);
 });
