@@ -36,7 +36,10 @@ function regenerateFixtures(): void {
   const dir = path.join(root, 'scripts', 'fixtures');
   for (const script of readdirSync(dir).filter((f) => f.endsWith('.py')).sort()) {
     const started = Date.now();
-    const result = spawnSync('python3', [path.join(dir, script)], { stdio: ['ignore', 'ignore', 'inherit'] });
+    // A fixed hash seed: skl2onnx names graph nodes in set order, so the committed ONNX fixtures
+    // would otherwise change bytes (not meaning) from one run to the next.
+    const env = { ...process.env, PYTHONHASHSEED: '0' };
+    const result = spawnSync('python3', [path.join(dir, script)], { stdio: ['ignore', 'ignore', 'inherit'], env });
     if (result.status !== 0) throw new Error(`fixture script ${script} failed`);
     console.error(`fixtures: ${script} (${Date.now() - started} ms)`);
   }
