@@ -48,7 +48,7 @@ import { DEMO_FEATURES, demoApplications, featureRow, trainDemoOnnx } from './li
 import { closedLoop, mergeResults, openLoop, type LoadResult, type Target } from './lib/load';
 import { cpuMs } from './lib/proc-cpu';
 import { Samples, summarize } from './lib/stats';
-import { findWrk, wrkClosedLoop } from './lib/wrk';
+import { wrkClosedLoop, wrkInstalled } from './lib/wrk';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: flags } = parseArgs({ options: { seconds: { type: 'string' }, rounds: { type: 'string' }, quick: { type: 'boolean' }, generator: { type: 'string' } } });
@@ -57,7 +57,7 @@ const ROUNDS = Number(flags.rounds ?? (flags.quick ? 2 : 4));
 const CONCURRENCIES = flags.quick ? [1, 32] : [1, 8, 16, 32, 64];
 const LOG_COST_AT = flags.quick ? [32] : [1, 32];
 const RATE = 2000;
-const WRK_FOUND = findWrk() !== null;
+const WRK_FOUND = wrkInstalled();
 const GENERATOR = flags.generator ?? (WRK_FOUND ? 'wrk' : 'node');
 if (GENERATOR !== 'wrk' && GENERATOR !== 'node') throw new Error(`--generator ${GENERATOR}: use wrk or node`);
 if (GENERATOR === 'wrk' && !WRK_FOUND) throw new Error('--generator wrk: wrk is not on PATH (Debian: apt-get install wrk)');

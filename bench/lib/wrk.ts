@@ -13,17 +13,19 @@
  * pool into one LoadResult exactly as the Node generator's do. The latencies are the raw ones:
  * wrk's own coordinated-omission correction is taken back out (see withoutCorrection).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { LoadResult, Target } from './load';
 import { summarize } from './stats';
 
-/** The wrk binary on PATH, or null. (`wrk --version` prints its usage and exits 1: only ENOENT means absent.) */
-export function findWrk(): string | null {
-  const probe = spawnSync('wrk', ['--version'], { encoding: 'utf8' });
-  return probe.error ? null : 'wrk';
+const execFileAsync = promisify(execFile);
+
+/** Whether wrk is on PATH. (`wrk --version` prints its usage and exits 1: only a failed start means absent.) */
+export function wrkInstalled(): boolean {
+  return !spawnSync('wrk', ['--version']).error;
 }
 
 /**
@@ -120,7 +122,6 @@ export function withoutCorrection(printed: ReadonlyMap<number, number>, e: numbe
 export interface WrkOptions {
   /** Where the run's Lua script is written (and removed after). */
   scriptDir: string;
-  wrk?: string;
 }
 
 /**
@@ -132,21 +133,13 @@ export async function wrkClosedLoop(target: Target, concurrency: number, seconds
   const script = path.join(options.scriptDir, `ratchet-wrk-${randomBytes(6).toString('hex')}.lua`);
   await fs.writeFile(script, wrkScript(target.bodies));
   try {
-    return parseWrkResult(await runWrk(options.wrk ?? 'wrk', concurrency, seconds, script, `${target.url}${target.path}`), concurrency);
+    const args = ['-t1', `-c${concurrency}`, `-d${seconds}s`, '--timeout', '5s', '-s', script, `${target.url}${target.path}`];
+    // The histogram is one line per distinct latency: a few MB at most even with a long tail.
+    const { stdout } = await execFileAsync('wrk', args, { maxBuffer: 64 * 1024 * 1024 }).catch((error: { code?: unknown; stderr?: string; stdout?: string }) => {
+      throw new Error(`wrk exited ${error.code}: ${error.stderr || error.stdout}`, { cause: error });
+    });
+    return parseWrkResult(stdout, concurrency);
   } finally {
     await fs.rm(script, { force: true });
   }
-}
-
-function runWrk(wrk: string, concurrency: number, seconds: number, script: string, url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(wrk, ['-t1', `-c${concurrency}`, `-d${seconds}s`, '--timeout', '5s', '-s', script, url], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    // 'close', not 'exit': the output streams may still hold data when the process has exited.
-    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`wrk exited ${code}: ${stderr || stdout}`))));
-  });
 }

@@ -10,9 +10,9 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { findWrk, wrkClosedLoop } from '../../bench/lib/wrk';
+import { wrkClosedLoop, wrkInstalled } from '../../bench/lib/wrk';
 
-const wrk = findWrk();
+const wrk = wrkInstalled();
 
 async function server(status: (body: string) => number) {
   const received = new Map<string, number>();
