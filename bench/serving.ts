@@ -319,6 +319,11 @@ function report(
   lines.push(`| (c) OnnxModel.scoreRows, 1 row, in process | 1 | ${fmt(model.callsPerSecond, 0)} | ${fmt(model.p50, 3)} | ${fmt(model.p99, 3)} | 0 |`);
 
   lines.push('', '| ratio | concurrency | value | goal |', '|---|---|---|---|');
+  /** " (rounds min to max)" of per-round values; a round without a successful request has no value and is left out. */
+  const roundsRange = (perRound: number[], format: (v: number) => string) => {
+    const values = perRound.filter(Number.isFinite);
+    return values.length > 1 ? ` (rounds ${format(Math.min(...values))} to ${format(Math.max(...values))})` : '';
+  };
   /** The pooled value of `value` over all rounds, and its range over the rounds taken pairwise. */
   const ratio = (label: string, a: ConfigName, b: ConfigName, value: (x: LoadResult, y: LoadResult) => number, format: (v: number) => string, goal: string, at = CONCURRENCIES) => {
     for (const c of at) {
@@ -326,32 +331,31 @@ function report(
       const y = get(b, c);
       if (!x || !y) continue;
       const ys = rounds.get(key(b, c)) ?? [];
-      // A round without a successful request has no ratio: it is left out of the range.
-      const perRound = (rounds.get(key(a, c)) ?? []).map((r, i) => value(r, ys[i]!)).filter(Number.isFinite);
-      const range = perRound.length > 1 ? ` (rounds ${format(Math.min(...perRound))} to ${format(Math.max(...perRound))})` : '';
-      lines.push(`| ${label} | ${c} | ${format(value(x, y))}${range} | ${goal} |`);
+      const perRound = (rounds.get(key(a, c)) ?? []).map((r, i) => value(r, ys[i]!));
+      lines.push(`| ${label} | ${c} | ${format(value(x, y))}${roundsRange(perRound, format)} | ${goal} |`);
     }
   };
   const percent = (digits: number) => (v: number) => `${fmt(v, digits)} %`;
   const share = (x: LoadResult, y: LoadResult) => (100 * x.throughput) / y.throughput;
+  /** The throughput x loses against y, in %. */
+  const cost = (x: LoadResult, y: LoadResult) => 100 - share(x, y);
   ratio('serving / bare throughput', 'serving', 'bare', share, percent(0), '≥ 50 %');
   ratio('the model call alone: bare + model / bare throughput', 'bare + model', 'bare', share, percent(0), '');
   ratio("Ratchet's machinery: serving / (bare + model) throughput", 'serving', 'bare + model', share, percent(0), '');
-  ratio('shadow cost at saturation: 1 − shadow / serving throughput', 'shadow', 'serving', (x, y) => 100 - share(x, y), percent(1), '< 10 %');
+  ratio('shadow cost at saturation: 1 − shadow / serving throughput', 'shadow', 'serving', cost, percent(1), '< 10 %');
   // Capacity: each server's best throughput over the concurrencies (a server is sized by it); the
   // range takes each round's best, so a lucky point in one round does not pass for the capacity.
   const best = (points: { c: number; r: LoadResult | undefined }[]) =>
     points.filter((p): p is { c: number; r: LoadResult } => p.r !== undefined).reduce((a, p) => (p.r.throughput > a.r.throughput ? p : a));
   const capacity = (name: ConfigName) => best(CONCURRENCIES.map((c) => ({ c, r: get(name, c) })));
   const capacityInRound = (name: ConfigName, round: number) => best(CONCURRENCIES.map((c) => ({ c, r: rounds.get(key(name, c))?.[round] }))).r;
-  const capacityRatio = (label: string, a: ConfigName, b: ConfigName, value: (x: LoadResult, y: LoadResult) => number, digits: number, goal: string) => {
+  const capacityRatio = (label: string, a: ConfigName, b: ConfigName, value: (x: LoadResult, y: LoadResult) => number, format: (v: number) => string, goal: string) => {
     const [x, y] = [capacity(a), capacity(b)];
-    const perRound = Array.from({ length: ROUNDS }, (_, i) => value(capacityInRound(a, i), capacityInRound(b, i))).filter(Number.isFinite);
-    const range = perRound.length > 1 ? ` (rounds ${fmt(Math.min(...perRound), digits)} % to ${fmt(Math.max(...perRound), digits)} %)` : '';
-    lines.push(`| ${label} (${fmt(x.r.throughput, 0)} at c=${x.c} / ${fmt(y.r.throughput, 0)} at c=${y.c} req/s) | best | ${fmt(value(x.r, y.r), digits)} %${range} | ${goal} |`);
+    const perRound = Array.from({ length: ROUNDS }, (_, i) => value(capacityInRound(a, i), capacityInRound(b, i)));
+    lines.push(`| ${label} (${fmt(x.r.throughput, 0)} at c=${x.c} / ${fmt(y.r.throughput, 0)} at c=${y.c} req/s) | best | ${format(value(x.r, y.r))}${roundsRange(perRound, format)} | ${goal} |`);
   };
-  capacityRatio('capacity: serving / bare', 'serving', 'bare', share, 0, '≥ 50 %');
-  capacityRatio('capacity: 1 − shadow / serving', 'shadow', 'serving', (x, y) => 100 - share(x, y), 1, '< 10 %');
+  capacityRatio('capacity: serving / bare', 'serving', 'bare', share, percent(0), '≥ 50 %');
+  capacityRatio('capacity: 1 − shadow / serving', 'shadow', 'serving', cost, percent(1), '< 10 %');
   for (const c of CONCURRENCIES) {
     const plain = cpu.get(key('serving', c));
     const shadow = cpu.get(key('shadow', c));
@@ -360,7 +364,7 @@ function report(
   }
   lines.push(`| shadow cost on the response path: p50 shadow / serving at ${RATE} req/s | open | ${fmt(fixed.shadow.p50 / fixedRate.p50, 2)} | < 1.10 |`);
   lines.push(`| shadow cost on the response path: p99 shadow / serving at ${RATE} req/s | open | ${fmt(fixed.shadow.p99 / fixedRate.p99, 2)} | < 1.10 |`);
-  ratio('log cost: 1 − log on / log off throughput', 'serving', 'serving, log off', (x, y) => 100 - share(x, y), percent(1), 'small', LOG_COST_AT);
+  ratio('log cost: 1 − log on / log off throughput', 'serving', 'serving, log off', cost, percent(1), 'small', LOG_COST_AT);
   ratio('batching on / off: throughput', 'serving', 'serving, batching off', (x, y) => x.throughput / y.throughput, (v) => fmt(v, 2), '> 1 under concurrency, ≥ 0.9 at 1');
   ratio('batching on / off: p50 latency', 'serving', 'serving, batching off', (x, y) => x.p50 / y.p50, (v) => fmt(v, 2), '');
   lines.push(`| p99 at a fixed ${RATE} req/s | open | ${fmt(fixedRate.p99, 3)} ms | < 5 ms |`);
