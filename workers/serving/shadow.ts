@@ -208,10 +208,15 @@ export class ShadowScorer {
     void this.retire(thread).then((error) => {
       if (error) {
         this.options.onError?.(`idle shadow thread: ${error}`);
-        this.lostRows += Math.max(0, this.threadRows.scored - this.threadRows.settled);
+        this.lostRows += this.unwrittenRows();
       }
     });
   };
+
+  /** Rows the current thread has scored that its log has not yet written (nor counted as dropped). */
+  private unwrittenRows(): number {
+    return Math.max(0, this.threadRows.scored - this.threadRows.settled);
+  }
 
   private inFlightRows(): number {
     let rows = 0;
@@ -287,7 +292,7 @@ export class ShadowScorer {
       this.deaths++;
       this.restartAt = Date.now() + Math.min(RESTART_PAUSE_MS * 2 ** (this.deaths - 1), RESTART_PAUSE_MAX_MS);
       // Scored but unwritten rows died with it: lost from the log (the shadow metric counted them scored).
-      const unwritten = this.logOptions ? Math.max(0, this.threadRows.scored - this.threadRows.settled) : 0;
+      const unwritten = this.logOptions ? this.unwrittenRows() : 0;
       if (unwritten > 0) {
         this.lostRows += unwritten;
         this.metrics.logRows.inc({ stream: 'predictions', outcome: 'dropped' }, unwritten);
