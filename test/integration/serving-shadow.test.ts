@@ -117,7 +117,7 @@ it('a thread that dies loses the rows it held and those it had not written, coun
 
   await new Promise((resolve) => setTimeout(resolve, 150)); // past the 100 ms pause after a first death
   shadow.submit('churn', candidate, [row(4)], ['after'], 0, true);
-  await assert.rejects(shadow.close(), /1 scored shadow row\(s\) were lost with a shadow thread that died/);
+  await assert.rejects(shadow.close(), /1 scored shadow row\(s\) were lost with a shadow thread that ended before writing them/);
   assert.deepEqual((await logged()).requestId, ['after'], 'the new thread scored the next batch, and close() flushed it');
   await candidate.retire();
 });
@@ -156,6 +156,18 @@ it('a thread idle for idleMs flushes its log and ends; the next shadow row start
   shadow.submit('churn', candidate, [row(1)], ['after-idle'], 0, true);
   await shadow.close();
   assert.deepEqual((await logged()).requestId.sort(), ['after-idle', 'before-idle']);
+  await candidate.retire();
+});
+
+it('a thread idle for idleMs that cannot flush its log as it ends: its unwritten rows are counted dropped, and close() says so', async () => {
+  const { candidate, shadow, logRows, errors } = await rig({ batchWindowMs: 0, idleMs: 50, flushIntervalMs: 60_000 });
+  shadow.submit('churn', candidate, [row(0)], ['never-written'], 0, true);
+  await shadow.drain(); // scored, still in the thread's log buffer
+  await fs.writeFile(path.join(logDir, 'churn'), ''); // the model's log directory cannot be made now
+  for (let i = 0; i < 200 && !errors.some((e) => e.startsWith('idle shadow thread')); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.match(errors.join('\n'), /idle shadow thread: .*; 1 scored row\(s\) not written/);
+  assert.deepEqual(await logRows(), { dropped: 1 });
+  await assert.rejects(shadow.close(), /1 scored shadow row\(s\) were lost with a shadow thread that ended before writing them/);
   await candidate.retire();
 });
 

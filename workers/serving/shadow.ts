@@ -25,8 +25,9 @@
  * that doubles with each death in a row (100 ms up to 30 s), so a thread that cannot start (e.g.
  * its log store refuses it) does not restart once per batch. A thread without shadow work for a
  * minute (the promotion left its shadow stage) flushes its log and ends, freeing the candidate's
- * session. close() scores what is queued, then has the thread flush its log (within
- * CLOSE_TIMEOUT_MS), and rejects if shadow rows were lost.
+ * session; rows it then fails to write are counted as dropped, as a dead thread's are. close()
+ * scores what is queued, then has the thread flush its log (within CLOSE_TIMEOUT_MS), and rejects
+ * if shadow rows were lost.
  */
 import type { Worker } from 'node:worker_threads';
 import { startTsThread } from '../../core/threads';
@@ -99,7 +100,7 @@ export class ShadowScorer {
   private threadRows = { scored: 0, settled: 0 };
   private deaths = 0;
   private restartAt = 0;
-  /** Scored shadow rows that a dying thread took with it, unwritten. */
+  /** Scored shadow rows that a thread took with it unwritten (it died, or failed to flush as it retired). */
   private lostRows = 0;
   private readonly logOptions: Omit<ServingLogOptions, 'events'> | null;
   private idle: NodeJS.Timeout | null = null;
@@ -172,7 +173,7 @@ export class ShadowScorer {
       await this.drain();
       const error = this.thread ? await this.retire(this.thread) : null;
       if (error) throw new Error(`shadow prediction log: ${error}`);
-      if (this.lostRows > 0) throw new Error(`shadow prediction log: ${this.lostRows} scored shadow row(s) were lost with a shadow thread that died before writing them`);
+      if (this.lostRows > 0) throw new Error(`shadow prediction log: ${this.lostRows} scored shadow row(s) were lost with a shadow thread that ended before writing them`);
     })());
   }
 
@@ -207,15 +208,24 @@ export class ShadowScorer {
     }
     void this.retire(thread).then((error) => {
       if (error) {
-        this.options.onError?.(`idle shadow thread: ${error}`);
-        this.lostRows += this.unwrittenRows();
+        const lost = this.loseUnwrittenRows();
+        this.options.onError?.(`idle shadow thread: ${error}; ${lost} scored row(s) not written`);
       }
     });
   };
 
-  /** Rows the current thread has scored that its log has not yet written (nor counted as dropped). */
-  private unwrittenRows(): number {
-    return Math.max(0, this.threadRows.scored - this.threadRows.settled);
+  /**
+   * The thread went away (died, or failed to flush as it retired) with the rows it had scored but
+   * not yet written (nor counted as dropped): they are lost from the log, and counted so, in the
+   * dropped-rows metric and in what close() reports. Returns how many.
+   */
+  private loseUnwrittenRows(): number {
+    const unwritten = this.logOptions ? Math.max(0, this.threadRows.scored - this.threadRows.settled) : 0;
+    if (unwritten > 0) {
+      this.lostRows += unwritten;
+      this.metrics.logRows.inc({ stream: 'predictions', outcome: 'dropped' }, unwritten);
+    }
+    return unwritten;
   }
 
   private inFlightRows(): number {
@@ -291,12 +301,8 @@ export class ShadowScorer {
       this.loaded.clear();
       this.deaths++;
       this.restartAt = Date.now() + Math.min(RESTART_PAUSE_MS * 2 ** (this.deaths - 1), RESTART_PAUSE_MAX_MS);
-      // Scored but unwritten rows died with it: lost from the log (the shadow metric counted them scored).
-      const unwritten = this.logOptions ? this.unwrittenRows() : 0;
-      if (unwritten > 0) {
-        this.lostRows += unwritten;
-        this.metrics.logRows.inc({ stream: 'predictions', outcome: 'dropped' }, unwritten);
-      }
+      // Scored but unwritten rows died with it (the shadow metric counted them scored).
+      const unwritten = this.loseUnwrittenRows();
       let held = 0;
       for (const [batch, { model, candidate, rows }] of this.inFlight) {
         this.metrics.shadow.inc({ model, version: String(candidate.version), outcome: 'dropped' }, rows);
