@@ -3,10 +3,10 @@
  * listing readers use to find the segments a time range can touch.
  *
  * How a flush is written, and why:
- * - rows become newline-delimited JSON in a private staging file, serialised and written in small
- *   slices that yield to the event loop in between: the serving worker shares its thread with
- *   requests, so no step may hold it for long (DuckDB's appender, one native call per value,
- *   blocked it for 15-30 ms per 5,000 rows; one big string written at once, ~1.5 ms per 2,000);
+ * - rows become newline-delimited JSON in a private staging file, one line per slice of rows
+ *   holding each column as an array, serialised slice by slice with a yield to the event loop in
+ *   between: the serving worker shares its thread with requests, so no step may hold it for long
+ *   (DuckDB's appender, one native call per value, blocked it for 15-30 ms per 5,000 rows);
  * - DuckDB reads that file and writes the Parquet segment (on its own thread) under a temp name,
  *   which is fsynced and renamed into place, and the directory fsynced: a reader sees the whole
  *   segment or none of it;
@@ -33,8 +33,9 @@ import {
   type LogStream,
 } from './prediction-log-format';
 
-/** Rows serialised between two yields to the event loop (~0.2 ms of work). */
+/** Rows serialised between two yields to the event loop (~0.2 ms of work), and per staged line. */
 const ROWS_PER_SLICE = 100;
+const DUCKDB_DEFAULT_MAX_OBJECT_BYTES = 16 * 1024 * 1024;
 
 export interface ParquetLogWriterOptions {
   logDir: string;
@@ -137,13 +138,14 @@ function groupByModelAndHour<R extends { model: string; at: number }>(rows: read
 }
 
 async function writeSegment(connection: DuckDBConnection, stagingDir: string, stream: LogStream, rows: readonly object[], file: string): Promise<void> {
+  const columns = LOG_COLUMNS[stream];
   const staged = path.join(stagingDir, `${randomBytes(6).toString('hex')}.ndjson`);
-  await writeNdjson(staged, rows);
+  const longestLine = await writeColumnSlices(staged, rows, columns);
   const dir = path.dirname(file);
   await ensureDirDurable(dir);
   const temporary = temporaryPathFor(file);
   try {
-    await connection.run(copySql(LOG_COLUMNS[stream]), { source: staged, target: temporary });
+    await connection.run(copySql(columns, longestLine), { source: staged, target: temporary });
     await publishFile(temporary, file);
   } catch (error) {
     await fs.rm(temporary, { force: true });
@@ -154,28 +156,46 @@ async function writeSegment(connection: DuckDBConnection, stagingDir: string, st
 }
 
 /**
- * The rows as NDJSON, serialised in slices with a yield to the event loop between them, then
- * written in one call. Each line is JSON.stringify of the whole record: V8's native serialiser
- * builds one flat string, which measured cheaper than assembling lines field by field, and one
- * large write costs far less than a write per slice. Keys that are not columns are ignored by
- * the reader (read_json with explicit columns).
+ * The rows as NDJSON, one line per slice of ROWS_PER_SLICE rows: `{"<column>": [values…], …}`,
+ * each line one JSON.stringify, with a yield to the event loop between slices; then written in
+ * one call. Columns rather than records: the key names are written once per slice instead of once
+ * per value, which makes both the serialising and DuckDB's parsing cheaper (measured on 5,000 rows,
+ * JS and DuckDB together: served rows 4.3 against 5.9 µs per row, shadow rows 2.1 against 3.2).
+ * Fields of a record that are not columns are not written. Returns the longest line's length in
+ * UTF-16 code units (so at most a third of its UTF-8 bytes).
  */
-async function writeNdjson(file: string, rows: readonly object[]): Promise<void> {
-  const lines = new Array<string>(rows.length);
+async function writeColumnSlices(file: string, rows: readonly object[], columns: readonly LogColumn[]): Promise<number> {
+  const records = rows as readonly Record<string, unknown>[];
+  const lines: string[] = [];
+  let longest = 0;
   for (let start = 0; start < rows.length; start += ROWS_PER_SLICE) {
     if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     const end = Math.min(rows.length, start + ROWS_PER_SLICE);
-    for (let i = start; i < end; i++) lines[i] = JSON.stringify(rows[i]);
+    const slice: Record<string, unknown[]> = {};
+    for (const { name } of columns) {
+      const values = new Array<unknown>(end - start);
+      for (let i = start; i < end; i++) values[i - start] = records[i]![name];
+      slice[name] = values;
+    }
+    const line = JSON.stringify(slice);
+    longest = Math.max(longest, line.length);
+    lines.push(line);
   }
   await fs.writeFile(file, lines.join('\n'));
+  return longest;
 }
 
 /**
- * NDJSON in, Parquet out. Times arrive as epoch ms and are stored as TIMESTAMPTZ (exact: integer
- * microseconds); JSON columns arrive as JSON values and are stored as their text.
+ * Column slices in, Parquet out: each line's arrays are unnested side by side (same length, so row
+ * by row). Times arrive as epoch ms and are stored as TIMESTAMPTZ (exact: integer microseconds);
+ * JSON columns arrive as JSON values and are stored as their text. A line (a slice of rows with
+ * large feature objects, say) may exceed read_json's default 16 MB per object: the limit is raised
+ * to what the longest line can take in UTF-8.
  */
-function copySql(columns: readonly LogColumn[]): string {
-  const readTypes = columns.map((c) => `${quoteIdentifier(c.name)}: '${c.json ? 'JSON' : c.duckdb === 'TIMESTAMPTZ' ? 'DOUBLE' : c.duckdb}'`);
+function copySql(columns: readonly LogColumn[], longestLine: number): string {
+  const maxObjectBytes = Math.max(DUCKDB_DEFAULT_MAX_OBJECT_BYTES, 3 * longestLine + 1);
+  const readTypes = columns.map((c) => `${quoteIdentifier(c.name)}: '${c.json ? 'JSON' : c.duckdb === 'TIMESTAMPTZ' ? 'DOUBLE' : c.duckdb}[]'`);
+  const unnest = columns.map((c) => `unnest(${quoteIdentifier(c.name)}) AS ${quoteIdentifier(c.name)}`);
   const select = columns.map((c) => {
     const name = quoteIdentifier(c.name);
     if (c.json) return `CAST(${name} AS VARCHAR) AS ${name}`;
@@ -183,7 +203,8 @@ function copySql(columns: readonly LogColumn[]): string {
     return name;
   });
   return (
-    `COPY (SELECT ${select.join(', ')} FROM read_json($source, format = 'newline_delimited', columns = {${readTypes.join(', ')}})) ` +
+    `COPY (SELECT ${select.join(', ')} FROM (SELECT ${unnest.join(', ')} ` +
+    `FROM read_json($source, format = 'newline_delimited', maximum_object_size = ${maxObjectBytes}, columns = {${readTypes.join(', ')}}))) ` +
     `TO $target (FORMAT parquet, COMPRESSION zstd)`
   );
 }

@@ -202,6 +202,29 @@ describe('Parquet log: one writer for both streams', () => {
   });
 });
 
+describe('Parquet log: large writes', () => {
+  it('keeps row order and every value across the staged slices of 100 rows, however large a slice grows', async () => {
+    const logDir = await fs.mkdtemp(path.join(os.tmpdir(), 'ratchet-predlog-large-'));
+    const writer = new ParquetLogWriter({ logDir, workerId: 'w3' });
+    try {
+      // 250 rows: three slices; each feature object ~400 KB, so a slice (~40 MB) is past what read_json takes by default (16 MB per object, read in 32 MB buffers).
+      const big = 'é'.repeat(200_000);
+      await writer.write('predictions', Array.from({ length: 250 }, (_, i) => prediction(i, { model: 'big', at: T + i, features: { i, big }, score: i % 7 === 0 ? null : i / 250, entity_id: i % 5 === 0 ? null : `e${i}` })));
+      const rows = await readPredictionRows({ logDir, model: 'big', from: T, to: T + 1000 });
+      assert.equal(rows.rowCount, 250);
+      assert.deepEqual(rows.requestId, Array.from({ length: 250 }, (_, i) => `r${i}`));
+      assert.deepEqual(rows.entityId, Array.from({ length: 250 }, (_, i) => (i % 5 === 0 ? null : `e${i}`)));
+      assert.deepEqual([...rows.score].map((v) => (Number.isNaN(v) ? null : v)), Array.from({ length: 250 }, (_, i) => (i % 7 === 0 ? null : i / 250)));
+      const table = await readLoggedFeatures({ logDir, model: 'big', from: T, to: T + 1000, features: [{ name: 'i', type: 'numeric' }, { name: 'big', type: 'categorical' }] });
+      assert.deepEqual([...(table.columns.i as Float64Array)], Array.from({ length: 250 }, (_, i) => i));
+      assert.ok((table.columns.big as string[]).every((v) => v === big));
+    } finally {
+      await writer.close();
+      await fs.rm(logDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('joinLabels (pure)', () => {
   const rows = (list: [string, string | null, number][]): PredictionRows => ({
     rowCount: list.length,
