@@ -23,8 +23,12 @@
  *
  * Every server runs for the whole benchmark and the configurations take turns in short rounds at
  * each concurrency, so a neighbour's load on a shared machine falls on all of them alike rather
- * than on whichever happened to run at that moment. Ratios print the pooled value and their range
- * over the rounds, which shows how much of a difference is the machine's noise.
+ * than on whichever happened to run at that moment. Every measured run follows an unmeasured 1 s
+ * lead-in on the same configuration, so the background work it inherits (the last second's log
+ * flush, shadow batches in flight) is its own steady state's, not the previous configuration's:
+ * without it, shadow mode paid for the batching-off worker's log flush and the default worker
+ * started each run with nothing to write. Ratios print the pooled value and their range over the
+ * rounds, which shows how much of a difference is the machine's noise.
  *
  * "Throughput" in the goals is also read as capacity: each server's best throughput over the
  * concurrencies, which is what a server is sized by.
@@ -221,19 +225,20 @@ async function main(): Promise<void> {
     const results = new Map<string, LoadResult>();
     const rounds = new Map<string, LoadResult[]>();
     const cpu = new Map<string, CpuPerRequest>();
-    /** Responses of the unmeasured warm-up runs, for the log check. */
-    const warmupAcknowledged = new Map<ConfigName, number>();
+    /** Responses of the unmeasured lead-in runs, for the log check. */
+    const leadInAcknowledged = new Map<ConfigName, number>();
     const key = (name: ConfigName, c: number) => `${name}@${c}`;
     for (const c of CONCURRENCIES) {
       const runs = new Map<ConfigName, LoadResult[]>();
       const spent = new Map<ConfigName, { loop: number; process: number; requests: number }>();
       for (let round = 0; round < ROUNDS; round++) {
         for (const config of configs.filter((cfg) => cfg.concurrencies.includes(c))) {
-          // Round 0 warms the configuration up (JIT, caches) before anything is measured; every run opens its own connections.
-          if (round === 0) {
-            const warmup = await closedLoopOn(config.target, c, 1);
-            warmupAcknowledged.set(config.name, (warmupAcknowledged.get(config.name) ?? 0) + warmup.acknowledged);
-          }
+          // A lead-in on the same configuration before every measured run: in round 0 it warms it up
+          // (JIT, caches); in every round it makes the background work the run inherits (the last
+          // second's log flush, a shadow batch in flight) this configuration's own, as in steady
+          // state, not the previous configuration's. Every run opens its own connections.
+          const leadIn = await closedLoopOn(config.target, c, 1);
+          leadInAcknowledged.set(config.name, (leadInAcknowledged.get(config.name) ?? 0) + leadIn.acknowledged);
           const before = config.pid ? [cpuMs(config.pid, config.pid), cpuMs(config.pid)] : null;
           const run = await closedLoopOn(config.target, c, SECONDS / ROUNDS);
           runs.set(config.name, [...(runs.get(config.name) ?? []), run]);
@@ -254,8 +259,12 @@ async function main(): Promise<void> {
     }
 
     process.stderr.write(`(e) fixed rate ${RATE} req/s on the default serving worker, without and with shadow\n`);
-    const fixedRate = await openLoop(target(batched.url), RATE, 4);
-    const fixedRateShadow = await openLoop(target(batched.url, 'credit-shadow'), RATE, 4);
+    // Each after a 1 s lead-in at the same rate, as the closed loops: the background work the
+    // measured run inherits is its own steady state's (its responses count for the log check).
+    const fixedRateRun = async (url: string, model?: string) => ({ leadIn: await openLoop(target(url, model), RATE, 1), run: await openLoop(target(url, model), RATE, 4) });
+    const plainRate = await fixedRateRun(batched.url);
+    const shadowRate = await fixedRateRun(batched.url, 'credit-shadow');
+    const [fixedRate, fixedRateShadow] = [plainRate.run, shadowRate.run];
     for (const r of [fixedRate, fixedRateShadow]) process.stderr.write(`  ${fmt(r.throughput, 0)} req/s  p50 ${fmt(r.p50, 3)}  p99 ${fmt(r.p99, 3)} ms\n`);
 
     // The workers' own counts of what they scored, once their shadow queues are settled; then clean
@@ -269,13 +278,14 @@ async function main(): Promise<void> {
     // wrk leaves the responses in flight when a run stops uncounted (up to one per connection): scored ≥ acknowledged.
     const acked = (names: ConfigName[]) =>
       [...results].filter(([k]) => names.some((n) => k.startsWith(`${n}@`))).reduce((n, [, r]) => n + r.acknowledged, 0) +
-      names.reduce((n, name) => n + (warmupAcknowledged.get(name) ?? 0), 0);
+      names.reduce((n, name) => n + (leadInAcknowledged.get(name) ?? 0), 0);
     const logChecks: LogCheck[] = [
       {
         config: 'default worker (serving, shadow, fixed rate)',
         ...(await countLogged(logDirs.default)),
         ...counted.default,
-        acknowledged: acked(['serving']) + 2 * acked(['shadow']) + fixedRate.acknowledged + 2 * fixedRateShadow.acknowledged,
+        acknowledged:
+          acked(['serving']) + 2 * acked(['shadow']) + plainRate.leadIn.acknowledged + fixedRate.acknowledged + 2 * (shadowRate.leadIn.acknowledged + fixedRateShadow.acknowledged),
       },
       { config: 'batching-off worker', ...(await countLogged(logDirs.unbatched)), ...counted.unbatched, acknowledged: acked(['serving, batching off']) },
     ];
