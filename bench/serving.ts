@@ -33,7 +33,8 @@
  * "Throughput" in the goals is also read as capacity: each server's best throughput over the
  * concurrencies, which is what a server is sized by.
  *
- * Options: --seconds N measured per point (default 4), --rounds N turns per point (default 4),
+ * Options: --seconds N measured per point (default 8), --rounds N turns per point (default 8: on a
+ * shared 2-core machine a round's ratio can be ±5 points off, and the ranges show it),
  * --quick (fewer points, 2 rounds of 1 s), --generator wrk|node (default: wrk when installed).
  */
 import { promises as fs } from 'node:fs';
@@ -56,8 +57,8 @@ import { wrkClosedLoop, wrkInstalled } from './lib/wrk';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: flags } = parseArgs({ options: { seconds: { type: 'string' }, rounds: { type: 'string' }, quick: { type: 'boolean' }, generator: { type: 'string' } } });
-const SECONDS = Number(flags.seconds ?? (flags.quick ? 2 : 4));
-const ROUNDS = Number(flags.rounds ?? (flags.quick ? 2 : 4));
+const SECONDS = Number(flags.seconds ?? (flags.quick ? 2 : 8));
+const ROUNDS = Number(flags.rounds ?? (flags.quick ? 2 : 8));
 const CONCURRENCIES = flags.quick ? [1, 32] : [1, 8, 16, 32, 64];
 const LOG_COST_AT = flags.quick ? [32] : [1, 32];
 const RATE = 2000;
@@ -213,13 +214,15 @@ async function main(): Promise<void> {
       servingWorker(registry, 'off', 'on'),
     ]);
     Object.entries({ bare, bareModel, batched, unbatched, unlogged }).forEach(([k, v]) => children.set(k, v));
+    // In each round the configurations run in this order: those compared for a goal (serving and
+    // bare, shadow and serving) close together, so a slow drift of the machine's speed falls on both.
     const configs: Config[] = [
       { name: 'bare', describe: '(b) bare Fastify, constant answer', target: target(bare.url), concurrencies: CONCURRENCIES },
       { name: 'bare + model', describe: '(b2) bare Fastify + one onnxruntime call per request', target: target(bareModel.url), concurrencies: CONCURRENCIES },
       { name: 'serving', describe: '(a) serving: log on, batching on (default)', target: target(batched.url), concurrencies: CONCURRENCIES, pid: batched.pid },
-      { name: 'serving, batching off', describe: '(a) serving: log on, batching off', target: target(unbatched.url), concurrencies: CONCURRENCIES },
       { name: 'shadow', describe: '(d) serving in shadow mode (default settings)', target: target(batched.url, 'credit-shadow'), concurrencies: CONCURRENCIES, pid: batched.pid },
       { name: 'serving, log off', describe: '(a) serving: log off, batching on', target: target(unlogged.url), concurrencies: LOG_COST_AT },
+      { name: 'serving, batching off', describe: '(a) serving: log on, batching off', target: target(unbatched.url), concurrencies: CONCURRENCIES },
     ];
 
     const results = new Map<string, LoadResult>();
